@@ -1,0 +1,211 @@
+import * as identity from "@azure/identity";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
+import * as fs from "fs";
+import { CredentialError } from "./errors";
+
+/** The azuread provider's settings, as this package reads them. */
+export interface AuthSettings {
+    tenantId?: string;
+    clientId?: string;
+    clientSecret?: string;
+    clientCertificatePath?: string;
+    clientCertificatePassword?: string;
+    useOidc?: boolean;
+    oidcToken?: string;
+    oidcTokenFilePath?: string;
+    oidcRequestUrl?: string;
+    oidcRequestToken?: string;
+    useMsi?: boolean;
+    useCli?: boolean;
+    environment?: string;
+    /** Where each setting came from ("azuread:clientId", "ARM_CLIENT_ID"), for error messages. */
+    sources: Record<string, string>;
+}
+
+type Key = Exclude<keyof AuthSettings, "sources">;
+
+/** Setting → its azuread config key and environment variables, in the order they are consulted. */
+export const SETTINGS: [Key, string, string[]][] = [
+    ["tenantId", "azuread:tenantId", ["ARM_TENANT_ID"]],
+    ["clientId", "azuread:clientId", ["ARM_CLIENT_ID"]],
+    ["clientSecret", "azuread:clientSecret", ["ARM_CLIENT_SECRET"]],
+    ["clientCertificatePath", "azuread:clientCertificatePath", ["ARM_CLIENT_CERTIFICATE_PATH"]],
+    ["clientCertificatePassword", "azuread:clientCertificatePassword", ["ARM_CLIENT_CERTIFICATE_PASSWORD"]],
+    ["useOidc", "azuread:useOidc", ["ARM_USE_OIDC"]],
+    ["oidcToken", "azuread:oidcToken", ["ARM_OIDC_TOKEN"]],
+    ["oidcTokenFilePath", "azuread:oidcTokenFilePath", ["ARM_OIDC_TOKEN_FILE_PATH"]],
+    ["oidcRequestUrl", "azuread:oidcRequestUrl", ["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"]],
+    ["oidcRequestToken", "azuread:oidcRequestToken", ["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"]],
+    ["useMsi", "azuread:useMsi", ["ARM_USE_MSI"]],
+    ["useCli", "azuread:useCli", ["ARM_USE_CLI"]],
+    ["environment", "azuread:environment", ["ARM_ENVIRONMENT"]],
+];
+const BOOLEAN_KEYS: Key[] = ["useOidc", "useMsi", "useCli"];
+/** Values never shown anywhere (scrubbed from error text). */
+const SECRET_KEYS: Key[] = ["clientSecret", "clientCertificatePassword", "oidcToken", "oidcRequestToken"];
+
+/** Reads the azuread:* keys from the stack config handed to configure (synchronously). */
+export function readConfig(config: { get(key: string): string | undefined }): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [, configKey] of SETTINGS) {
+        const v = config.get(configKey);
+        if (v !== undefined && v !== "") out[configKey] = v;
+    }
+    return out;
+}
+
+/** Per setting, first match wins: azuread:* stack config, then ARM_* variables. */
+export function resolveAuthSettings(config: Record<string, string>, env: NodeJS.ProcessEnv): AuthSettings {
+    const settings: AuthSettings = { sources: {} };
+    for (const [key, configKey, envKeys] of SETTINGS) {
+        let raw: string | undefined;
+        let source: string | undefined;
+        if (config[configKey] !== undefined) [raw, source] = [config[configKey], configKey];
+        else {
+            const envKey = envKeys.find((k) => env[k] !== undefined && env[k] !== "");
+            if (envKey) [raw, source] = [env[envKey], envKey];
+        }
+        if (raw === undefined || source === undefined) continue;
+        (settings as unknown as Record<string, unknown>)[key] = BOOLEAN_KEYS.includes(key) ? /^(true|1|yes)$/i.test(raw.trim()) : raw;
+        settings.sources[key] = source;
+    }
+    return settings;
+}
+
+export type CredentialKind =
+    | "ClientSecretCredential" | "ClientCertificateCredential" | "ClientAssertionCredential (OIDC)"
+    | "ManagedIdentityCredential" | "AzureCliCredential" | "DefaultAzureCredential";
+
+export interface CredentialPlan {
+    kind: CredentialKind;
+    tenantId?: string;
+    clientId?: string;
+    /** Human description without secrets, e.g. "ClientSecretCredential (client … from azuread:clientId, secret from ARM_CLIENT_SECRET)". */
+    description: string;
+}
+
+/** Which credential the settings call for (pure): the azuread provider's order, then DefaultAzureCredential. */
+export function planCredential(s: AuthSettings): CredentialPlan {
+    const from = (k: Key) => s.sources[k] ?? "?";
+    const client = s.clientId ? `client ${s.clientId} from ${from("clientId")}` : "";
+    const withTenant = (kind: CredentialKind, extra: string): CredentialPlan => ({
+        kind, tenantId: s.tenantId, clientId: s.clientId,
+        description: `${kind} (${[client, extra, s.tenantId ? `tenant from ${from("tenantId")}` : ""].filter(Boolean).join(", ")})`,
+    });
+    if (s.clientId && s.tenantId) {
+        if (s.clientCertificatePath) return withTenant("ClientCertificateCredential", `certificate from ${from("clientCertificatePath")}`);
+        if (s.clientSecret) return withTenant("ClientSecretCredential", `secret from ${from("clientSecret")}`);
+        if (s.useOidc) {
+            const src = s.oidcToken ? from("oidcToken") : s.oidcTokenFilePath ? from("oidcTokenFilePath") : s.oidcRequestUrl ? from("oidcRequestUrl") : "none found";
+            return withTenant("ClientAssertionCredential (OIDC)", `token from ${src}`);
+        }
+    }
+    if (s.useMsi) return withTenant("ManagedIdentityCredential", "");
+    if (s.useCli) return withTenant("AzureCliCredential", "");
+    return {
+        kind: "DefaultAzureCredential", tenantId: s.tenantId ?? process.env.AZURE_TENANT_ID, clientId: s.clientId ?? process.env.AZURE_CLIENT_ID,
+        description: "DefaultAzureCredential (AZURE_* variables, workload identity, managed identity or az login; no azuread:* or ARM_* client credentials were found)",
+    };
+}
+
+async function oidcAssertion(s: AuthSettings): Promise<string> {
+    if (s.oidcToken) return s.oidcToken;
+    if (s.oidcTokenFilePath) return fs.readFileSync(s.oidcTokenFilePath, "utf8").trim();
+    if (s.oidcRequestUrl && s.oidcRequestToken) {
+        // GitHub Actions: exchange the job's request token for an ID token with Entra's audience.
+        const url = new URL(s.oidcRequestUrl);
+        url.searchParams.set("audience", "api://AzureADTokenExchange");
+        const res = await fetch(url, { headers: { Authorization: `Bearer ${s.oidcRequestToken}`, Accept: "application/json" } });
+        if (!res.ok) throw new Error(`the OIDC token request to ${url.origin} answered ${res.status}`);
+        const body = (await res.json()) as { value?: string };
+        if (!body.value) throw new Error("the OIDC token request returned no token");
+        return body.value;
+    }
+    throw new Error("useOidc is set but there is no token: set azuread:oidcToken, azuread:oidcTokenFilePath, ARM_OIDC_TOKEN(_FILE_PATH), or run in GitHub Actions with permissions: id-token: write");
+}
+
+/** Builds the @azure/identity credential for a plan. */
+export function createCredential(plan: CredentialPlan, s: AuthSettings, authorityHost: string, disableInstanceDiscovery: boolean): TokenCredential {
+    const common = { authorityHost, disableInstanceDiscovery };
+    switch (plan.kind) {
+        case "ClientSecretCredential":
+            return new identity.ClientSecretCredential(s.tenantId!, s.clientId!, s.clientSecret!, common);
+        case "ClientCertificateCredential":
+            return new identity.ClientCertificateCredential(s.tenantId!, s.clientId!,
+                { certificatePath: s.clientCertificatePath!, certificatePassword: s.clientCertificatePassword }, common);
+        case "ClientAssertionCredential (OIDC)":
+            return new identity.ClientAssertionCredential(s.tenantId!, s.clientId!, () => oidcAssertion(s), common);
+        case "ManagedIdentityCredential":
+            return s.clientId ? new identity.ManagedIdentityCredential({ clientId: s.clientId }) : new identity.ManagedIdentityCredential();
+        case "AzureCliCredential":
+            return new identity.AzureCliCredential({ tenantId: s.tenantId });
+        default:
+            return new identity.DefaultAzureCredential({ ...common, tenantId: s.tenantId });
+    }
+}
+
+/** Removes every secret setting's value from a text (error messages from deeper layers). */
+export function scrub(text: string, s: AuthSettings): string {
+    let out = text;
+    for (const key of SECRET_KEYS) {
+        const v = s[key];
+        if (typeof v === "string" && v.length >= 4) out = out.split(v).join("***");
+    }
+    return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, "$1***");
+}
+
+/**
+ * A TokenCredential that shares one token among all callers: concurrent requests wait for one token
+ * request, and the token is renewed before it expires. @azure/identity does not de-duplicate
+ * concurrent getToken calls, so without this 50 parallel creates would ask for 50 tokens.
+ */
+export class CachedCredential implements TokenCredential {
+    private token?: AccessToken & { renewAt: number };
+    private pending?: Promise<AccessToken>;
+    /** Token requests made (for tests and benchmarks). */
+    requests = 0;
+
+    constructor(private readonly inner: TokenCredential, readonly plan: CredentialPlan, private readonly settings: AuthSettings) {}
+
+    get description(): string {
+        return this.plan.description;
+    }
+
+    get tenantId(): string | undefined {
+        return this.plan.tenantId;
+    }
+
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+        const now = Date.now();
+        if (this.token && now < this.token.renewAt) return this.token;
+        if (!this.pending) {
+            this.requests++;
+            this.pending = this.fetch(scopes, options).finally(() => (this.pending = undefined));
+        }
+        return this.pending;
+    }
+
+    private async fetch(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+        let token: AccessToken | null;
+        const started = Date.now();
+        try {
+            token = await this.inner.getToken(scopes, { ...options, tenantId: undefined });
+        } catch (e) {
+            const msg = (e as Error).message ?? String(e);
+            throw new CredentialError(this.plan.description, this.plan.tenantId, scrub(firstLines(msg), this.settings) +
+                " Check the client id, tenant and secret/certificate, or which credential is configured (see the README's Authentication table).");
+        }
+        if (!token) throw new CredentialError(this.plan.description, this.plan.tenantId, "no token was returned");
+        const lifetime = token.expiresOnTimestamp - started;
+        // Renew at refreshAfterTimestamp when given, else with a margin of 5 minutes (or half the lifetime if shorter).
+        const renewAt = token.refreshAfterTimestamp ?? token.expiresOnTimestamp - Math.min(5 * 60_000, lifetime / 2);
+        this.token = { ...token, renewAt };
+        return token;
+    }
+}
+
+function firstLines(text: string): string {
+    const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+    const joined = lines.slice(0, 3).join(" ");
+    return joined.length > 600 ? `${joined.slice(0, 600)}…` : joined;
+}

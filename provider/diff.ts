@@ -1,0 +1,50 @@
+import { containsUnknown, DEFAULTS, INPUT_NAMES, UNKNOWN } from "./inputs";
+import { triggersEqual } from "./triggers";
+
+const REPLACE_ON = ["servicePrincipalId", "jobId"];
+
+/** A job that refresh found stopped: the drift `ensureActive` corrects. */
+export function isStopped(outs: Record<string, unknown>): boolean {
+    return outs.status === "Paused" || outs.status === "Quarantine" || outs.scheduleState === "Paused";
+}
+
+/** A job Graph says is running: both status and schedule Active. */
+export function isRunning(job: { status?: string; scheduleState?: string }): boolean {
+    return job.status === "Active" && job.scheduleState === "Active";
+}
+
+function withDefault(v: unknown, key: string): unknown {
+    return v === undefined ? (DEFAULTS as Record<string, unknown>)[key] : v;
+}
+
+export interface Decision {
+    changes: boolean;
+    replaces: string[];
+    /** Properties whose change caused the diff (for humans and tests). */
+    changed: string[];
+    /** Whether the update must start the job (trigger change, or drift under ensureActive). */
+    start: boolean;
+}
+
+/**
+ * Compares old OUTPUTS (what create/update/read stored, inputs echoed) with new checked inputs.
+ * Pure: diff and update both use it, so preview says exactly what up will do.
+ */
+export function decide(olds: Record<string, unknown>, news: Record<string, unknown>): Decision {
+    const changed: string[] = [];
+    const replaces: string[] = [];
+    for (const key of INPUT_NAMES) {
+        const a = withDefault(olds[key], key);
+        const b = withDefault(news[key], key);
+        let same: boolean;
+        if (key === "triggers") same = !containsUnknown(b) && triggersEqual(a, b);
+        else same = b !== UNKNOWN && a === b;
+        if (same) continue;
+        changed.push(key);
+        if (REPLACE_ON.includes(key)) replaces.push(key);
+    }
+    const drift = news.ensureActive === true && isStopped(olds);
+    if (drift) changed.push("status");
+    const start = changed.includes("triggers") || drift;
+    return { changes: changed.length > 0, replaces, changed, start };
+}

@@ -1,0 +1,142 @@
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { isMicrosoftAuthority, resolveEndpoints } from "./clouds";
+import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./credentials";
+import { decide } from "./diff";
+import { PartialStartError } from "./errors";
+import { GraphSession, JobView, readLimits } from "./graph";
+import { checkInputs, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
+import { ensureStarted, FailedAfterStart, JobTarget, pauseJob, readJobIfExists, StartResult } from "./jobs";
+
+/**
+ * Everything this provider process holds. One object (not several module variables): when the
+ * provider is serialized from local source, module state is copied by value, and a single object
+ * keeps one identity for every function that uses it.
+ */
+const processState: {
+    config: Record<string, string>;
+    sessions: Record<string, GraphSession>;
+    locks: Record<string, Promise<unknown>>;
+} = { config: {}, sessions: {}, locks: {} };
+
+/**
+ * Stack config arrives here. It must be stored before any await: the host caches the provider
+ * before configure resolves, so a concurrent create may already be running.
+ */
+export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
+    processState.config = readConfig(req.config);
+}
+
+/** The shared Graph session for these inputs' endpoints and the configured credential. */
+export function session(inputs: Partial<ProviderInputs>): GraphSession {
+    const auth = resolveAuthSettings(processState.config, process.env);
+    const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
+    const plan = planCredential(auth);
+    const key = JSON.stringify([endpoints.graphEndpoint, endpoints.authorityHost, plan.kind, plan.tenantId, plan.clientId]);
+    let s = processState.sessions[key];
+    if (!s) {
+        const inner = createCredential(plan, auth, endpoints.authorityHost, !isMicrosoftAuthority(endpoints.authorityHost));
+        s = new GraphSession(endpoints, new CachedCredential(inner, plan, auth), readLimits(process.env));
+        processState.sessions[key] = s;
+    }
+    return s;
+}
+
+/** Runs operations on one job one at a time in this process, so resources on one job never race. */
+async function withJobLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = processState.locks[key] ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.then(() => undefined, () => undefined);
+    processState.locks[key] = settled;
+    try {
+        return await run;
+    } finally {
+        if (processState.locks[key] === settled) delete processState.locks[key];
+    }
+}
+
+function target(i: ProviderInputs): JobTarget {
+    return { servicePrincipalId: i.servicePrincipalId, jobId: i.jobId, apiVersion: i.apiVersion };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function outputs(inputs: ProviderInputs, job: JobView | undefined, rest: Pick<ProviderOutputs, "lastAction" | "startedAt" | "startCount">): ProviderOutputs {
+    return stripUndefined({
+        ...echoInputs(inputs as unknown as Record<string, unknown>),
+        status: job?.status,
+        scheduleState: job?.scheduleState,
+        quarantineReason: job?.quarantineReason,
+        ...rest,
+    });
+}
+
+function pollIntervalMs(): number {
+    const n = Number(process.env.ENTRA_SYNC_POLL_INTERVAL_SECONDS);
+    return (Number.isFinite(n) && n > 0 ? n : 5) * 1000;
+}
+
+/** Starts (or skips) under the job lock and builds outputs; a failure after the start is partial. */
+async function runStart(id: string, inputs: ProviderInputs, previousCount: number): Promise<ProviderOutputs> {
+    const s = session(inputs);
+    const t = target(inputs);
+    let result: StartResult;
+    try {
+        result = await withJobLock(`${s.endpoints.graphEndpoint}${id}`, () => ensureStarted(s, t, {
+            startPolicy: inputs.startPolicy, waitFor: inputs.waitFor,
+            waitTimeoutSeconds: inputs.waitTimeoutSeconds, pollIntervalMs: pollIntervalMs(),
+        }));
+    } catch (e) {
+        if (e instanceof FailedAfterStart) {
+            const outs = outputs(inputs, e.job, { lastAction: "started", startedAt: e.startedAt, startCount: previousCount + 1 });
+            throw new PartialStartError(id, outs as unknown as Record<string, unknown>, e.cause);
+        }
+        throw e;
+    }
+    const started = result.action === "started";
+    return outputs(inputs, result.job, {
+        lastAction: result.action,
+        startedAt: started ? result.startedAt : undefined,
+        startCount: previousCount + (started ? 1 : 0),
+    });
+}
+
+export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    return checkInputs(news);
+}
+
+export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+    const d = decide(olds, news);
+    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+}
+
+export async function create(inputs: ProviderInputs): Promise<dynamic.CreateResult<ProviderOutputs>> {
+    const id = `${inputs.servicePrincipalId}/${inputs.jobId}`;
+    return { id, outs: await runStart(id, inputs, 0) };
+}
+
+export async function update(id: string, olds: ProviderOutputs, news: ProviderInputs): Promise<dynamic.UpdateResult<ProviderOutputs>> {
+    const d = decide(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+    const count = typeof olds.startCount === "number" ? olds.startCount : 0;
+    if (d.start) return { outs: await runStart(id, news, count) };
+    // Settings only: no Graph call; keep what was last read.
+    const job = { id: news.jobId, status: olds.status, scheduleState: olds.scheduleState, quarantineReason: olds.quarantineReason };
+    return { outs: outputs(news, job, { lastAction: olds.lastAction, startedAt: olds.startedAt, startCount: count }) };
+}
+
+export async function read(id: string, props?: ProviderOutputs): Promise<dynamic.ReadResult<ProviderOutputs>> {
+    if (!props || !props.servicePrincipalId || !props.jobId) {
+        throw new Error(`refresh of ${id} failed: the state has no servicePrincipalId/jobId (pulumi import of a dynamic resource is not supported; declare the resource and run up instead)`);
+    }
+    const job = await readJobIfExists(session(props), target(props));
+    // Gone: an empty result removes the resource from state.
+    if (!job) return {};
+    return { id, props: outputs(props, job, { lastAction: props.lastAction, startedAt: props.startedAt, startCount: props.startCount ?? 0 }) };
+}
+
+export async function remove(id: string, props: ProviderOutputs): Promise<void> {
+    if (props.onDelete !== "pause") return;
+    const s = session(props);
+    await withJobLock(`${s.endpoints.graphEndpoint}${id}`, () => pauseJob(s, target(props)));
+}

@@ -1,0 +1,45 @@
+/**
+ * Runs a Pulumi program under pulumi.runtime.setMocks, in its own process, and prints the dynamic
+ * resources it registered (type, name, inputs with the serialized __provider) as JSON on stdout.
+ * usage: node -r ts-node/register/transpile-only program-runner.ts <program> <up|preview>
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+async function main(): Promise<void> {
+    const [program, mode] = process.argv.slice(2);
+    const preview = mode === "preview";
+    const resources: { type: string; name: string; inputs: unknown }[] = [];
+    const { unknown } = require("@pulumi/pulumi/output");
+    const toJson = (v: unknown): unknown => {
+        if (v === unknown) return UNKNOWN;
+        if (Array.isArray(v)) return v.map(toJson);
+        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
+        return v;
+    };
+    pulumi.runtime.setMocks({
+        newResource(args) {
+            if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
+                resources.push({ type: args.type, name: args.name, inputs: toJson(args.inputs) });
+            }
+            // test:index:Upstream stands for a resource whose outputs are known only after up.
+            const state = args.type === "test:index:Upstream" && preview ? { revision: UNKNOWN } : args.inputs;
+            return { id: `${args.name}-id`, state };
+        },
+        call: () => ({}),
+    }, "entra-sync-test", "test", preview);
+    let failure: string | undefined;
+    process.on("unhandledRejection", (e) => (failure = (e as Error)?.message ?? String(e)));
+    try {
+        require(path.resolve(program));
+        await (pulumi.runtime as unknown as { disconnect(): Promise<void> }).disconnect();
+        await new Promise((r) => setTimeout(r, 50));
+    } catch (e) {
+        failure = (e as Error).message;
+    }
+    process.stdout.write(JSON.stringify({ resources, error: failure }));
+}
+
+void main();

@@ -1,0 +1,43 @@
+import * as fs from "fs";
+import * as path from "path";
+import { CaMaterial, Emulator, EmulatorOptions, startEmulator } from "../../emulator";
+
+/** The run's CA, made by tests/run.ts (which also set NODE_EXTRA_CA_CERTS to it). */
+export function testCa(): CaMaterial {
+    const dir = process.env.ENTRA_SYNC_TEST_DIR;
+    if (!dir) throw new Error("run the tests with `npm test` (tests/run.ts sets up the CA the emulator's certificate is signed with)");
+    return { certPem: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"), keyPem: fs.readFileSync(path.join(dir, "ca-key.pem"), "utf8") };
+}
+
+export function startTestEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+    return startEmulator({ ...opts, ca: testCa(), caCertPath: path.join(process.env.ENTRA_SYNC_TEST_DIR!, "ca.pem") });
+}
+
+/** Environment that points the provider at an emulator with its permitted client (AZURE_* variables). */
+export function emulatorEnv(emu: Emulator, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return {
+        ENTRA_SYNC_GRAPH_ENDPOINT: emu.graphEndpoint,
+        ENTRA_SYNC_AUTHORITY_HOST: emu.authorityHost,
+        AZURE_TENANT_ID: emu.tenantId,
+        AZURE_CLIENT_ID: emu.clientId,
+        AZURE_CLIENT_SECRET: emu.clientSecret,
+        ENTRA_SYNC_POLL_INTERVAL_SECONDS: "0.05",
+        ...extra,
+    };
+}
+
+/** Sets variables in this process for the duration of fn (restored afterwards). */
+export async function withEnv<T>(vars: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+    const saved: NodeJS.ProcessEnv = {};
+    for (const k of Object.keys(vars)) saved[k] = process.env[k];
+    Object.assign(process.env, vars);
+    for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k];
+    try {
+        return await fn();
+    } finally {
+        for (const [k, v] of Object.entries(saved)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+        }
+    }
+}

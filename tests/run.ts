@@ -1,0 +1,51 @@
+/**
+ * npm test: makes one CA for the run (NODE_EXTRA_CA_CERTS is read only at process start, so it
+ * must exist before mocha starts), clears credentials inherited from the machine, installs the
+ * loopback guard in every process, runs mocha, and prints "N passed, N failed" last.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { generateCa } from "../emulator/certs";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-test-"));
+const ca = generateCa("entra-sync test run CA");
+fs.writeFileSync(path.join(dir, "ca.pem"), ca.certPem);
+fs.writeFileSync(path.join(dir, "ca-key.pem"), ca.keyPem, { mode: 0o600 });
+const loopbackLog = path.join(dir, "loopback.log");
+fs.writeFileSync(loopbackLog, "");
+
+const env: NodeJS.ProcessEnv = {};
+for (const [k, v] of Object.entries(process.env)) {
+    // Nothing from the machine may pick a credential or an endpoint for the tests.
+    if (/^(ARM_|AZURE_|ACTIONS_ID_TOKEN_|ENTRA_SYNC_|IDENTITY_|MSI_|PULUMI_CONFIG)/.test(k)) continue;
+    env[k] = v;
+}
+const guard = path.join(__dirname, "harness", "loopback-guard.js");
+Object.assign(env, {
+    NODE_EXTRA_CA_CERTS: path.join(dir, "ca.pem"),
+    ENTRA_SYNC_TEST_DIR: dir,
+    ENTRA_SYNC_LOOPBACK_LOG: loopbackLog,
+    NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --require ${guard}`.trim(),
+    // DefaultAzureCredential would otherwise probe 169.254.169.254 and run az.
+    AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential",
+    NO_PROXY: "127.0.0.1,localhost",
+});
+
+const child = spawn(process.execPath, [require.resolve("mocha/bin/mocha.js"), ...process.argv.slice(2)], {
+    env, stdio: ["ignore", "pipe", "inherit"],
+});
+let out = "";
+child.stdout!.on("data", (d: Buffer) => {
+    process.stdout.write(d);
+    out += d.toString();
+});
+child.on("exit", (code) => {
+    const passed = Number(/(\d+) passing/.exec(out)?.[1] ?? 0);
+    const failed = Number(/(\d+) failing/.exec(out)?.[1] ?? 0);
+    const skipped = Number(/(\d+) pending/.exec(out)?.[1] ?? 0);
+    fs.rmSync(dir, { recursive: true, force: true });
+    console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+    process.exit(code === 0 && passed > 0 ? 0 : code || 1);
+});
