@@ -12,14 +12,13 @@ export interface GraphRequestInfo {
 
 /** Base of every error this package throws. */
 export class SyncJobStartError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = new.target.name;
-    }
+    // Names are spelled out: the provider may run from serialized code, where class names are lost.
+    name = "SyncJobStartError";
 }
 
 /** An input that check (or the resource's constructor) rejects: names the property and the fix. */
 export class InvalidInputError extends SyncJobStartError {
+    name = "InvalidInputError";
     constructor(readonly property: string, readonly reason: string) {
         super(`SyncJobStart: invalid ${property}: ${reason}`);
     }
@@ -36,6 +35,7 @@ function describe(info: GraphRequestInfo): string {
 
 /** A Graph request that failed; the message ends with what to do about it. */
 export class GraphRequestError extends SyncJobStartError {
+    name = "GraphRequestError";
     readonly operation: string;
     readonly method: string;
     readonly path: string;
@@ -54,20 +54,33 @@ export class GraphRequestError extends SyncJobStartError {
 }
 
 /** 401: the token was refused. */
-export class AuthenticationError extends GraphRequestError {}
+export class AuthenticationError extends GraphRequestError {
+    name = "AuthenticationError";
+}
 /** 403: the identity lacks the permission or the ownership. */
-export class PermissionError extends GraphRequestError {}
+export class PermissionError extends GraphRequestError {
+    name = "PermissionError";
+}
 /** 404 on the service principal (possibly an application id in its place). */
-export class ServicePrincipalNotFoundError extends GraphRequestError {}
+export class ServicePrincipalNotFoundError extends GraphRequestError {
+    name = "ServicePrincipalNotFoundError";
+}
 /** 404 on the job; the message lists the jobs that do exist. */
-export class JobNotFoundError extends GraphRequestError {}
+export class JobNotFoundError extends GraphRequestError {
+    name = "JobNotFoundError";
+}
 /** 429/503/504 past the retry budget. */
-export class ThrottledError extends GraphRequestError {}
+export class ThrottledError extends GraphRequestError {
+    name = "ThrottledError";
+}
 /** No HTTP answer: connection reset, refused, or the request timed out (after retries). */
-export class TransportError extends GraphRequestError {}
+export class TransportError extends GraphRequestError {
+    name = "TransportError";
+}
 
 /** The credential could not get a token (wrong secret, unknown client, no credential found). */
 export class CredentialError extends SyncJobStartError {
+    name = "CredentialError";
     constructor(readonly credential: string, readonly tenantId: string | undefined, detail: string) {
         super(`get token failed with ${credential}${tenantId ? ` for tenant ${tenantId}` : ""}: ${detail}`);
     }
@@ -75,6 +88,7 @@ export class CredentialError extends SyncJobStartError {
 
 /** waitFor "active": the job went (back) into quarantine after the start. */
 export class JobQuarantinedError extends SyncJobStartError {
+    name = "JobQuarantinedError";
     constructor(readonly jobPath: string, readonly reason: string) {
         super(`wait for job failed: ${jobPath} is in quarantine again after the start (reason ${reason}). ` +
             `Fix the cause shown in the job's provisioning logs (Entra admin center > Enterprise applications > Provisioning), then change triggers to start it again.`);
@@ -83,6 +97,7 @@ export class JobQuarantinedError extends SyncJobStartError {
 
 /** waitFor "active": the job was not Active within waitTimeoutSeconds. */
 export class WaitTimeoutError extends SyncJobStartError {
+    name = "WaitTimeoutError";
     constructor(readonly jobPath: string, readonly seconds: number, readonly lastStatus: string) {
         super(`wait for job failed: ${jobPath} did not become Active within ${seconds}s (last status ${lastStatus}). ` +
             `Raise waitTimeoutSeconds, or use waitFor "none" and watch the job's status output.`);
@@ -94,6 +109,7 @@ export class WaitTimeoutError extends SyncJobStartError {
  * Pulumi engine record the resource (and the start) in state instead of forgetting it.
  */
 export class PartialStartError extends SyncJobStartError {
+    name = "PartialStartError";
     readonly reasons: string[];
     constructor(readonly id: string, readonly properties: Record<string, unknown>, readonly cause: Error) {
         super(`job was started, then: ${cause.message}`);

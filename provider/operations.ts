@@ -130,8 +130,8 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
         throw new Error(`refresh of ${id} failed: the state has no servicePrincipalId/jobId (pulumi import of a dynamic resource is not supported; declare the resource and run up instead)`);
     }
     const job = await readJobIfExists(session(props), target(props));
-    // Gone: an empty result removes the resource from state.
-    if (!job) return {};
+    // Gone: an empty id removes the resource from state (the host cannot encode an absent id).
+    if (!job) return { id: "", props: {} as ProviderOutputs };
     return { id, props: outputs(props, job, { lastAction: props.lastAction, startedAt: props.startedAt, startCount: props.startCount ?? 0 }) };
 }
 
