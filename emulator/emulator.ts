@@ -34,6 +34,8 @@ export interface RequestLogEntry {
     clientId?: string;
     /** Set when the answer came from fault injection. */
     fault?: string;
+    /** Token requests: the scope asked for. */
+    scope?: string;
     at: number;
 }
 
@@ -203,6 +205,11 @@ export class Emulator {
     /** Graph requests only (token and metadata calls left out), as "METHOD kind" strings. */
     graphCalls(): string[] {
         return this.requests.filter((r) => GRAPH_ROUTES.includes(r.kind)).map((r) => `${r.method} ${r.kind}`);
+    }
+
+    /** Invalidates every issued token (Graph then answers 401 until a new one is fetched). */
+    revokeTokens(): void {
+        this.tokens.clear();
     }
 
     clearLog(): void {
@@ -399,6 +406,7 @@ export class Emulator {
                 : this.json(res, entry, 401, aadError("invalid_client", 700027, "Client assertion failed signature validation."));
         }
         const scope = form.get("scope") ?? "";
+        entry.scope = scope;
         const audience = scope.split(" ").find((s) => s.endsWith("/.default"))?.slice(0, -"/.default".length);
         if (!audience) {
             return this.json(res, entry, 400, aadError("invalid_scope", 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`));

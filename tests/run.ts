@@ -19,7 +19,7 @@ fs.writeFileSync(loopbackLog, "");
 const env: NodeJS.ProcessEnv = {};
 for (const [k, v] of Object.entries(process.env)) {
     // Nothing from the machine may pick a credential or an endpoint for the tests.
-    if (/^(ARM_|AZURE_|ACTIONS_ID_TOKEN_|ENTRA_SYNC_|IDENTITY_|MSI_|PULUMI_CONFIG)/.test(k)) continue;
+    if (/^(ARM_|AZURE_|ACTIONS_ID_TOKEN_|ENTRA_SYNC_|IDENTITY_|MSI_|PULUMI_CONFIG)/.test(k) && k !== "ENTRA_SYNC_TEST_SPEC") continue;
     env[k] = v;
 }
 const guard = path.join(__dirname, "harness", "loopback-guard.js");

@@ -1,0 +1,258 @@
+/**
+ * The provider's operations in this process against the emulator, with the real Graph client and
+ * @azure/identity doing HTTPS. (tests/engine drives the same code through the provider host.)
+ */
+import * as assert from "assert";
+import { Emulator } from "../../emulator";
+import {
+    AuthenticationError, CredentialError, JobNotFoundError, PartialStartError, PermissionError,
+    ServicePrincipalNotFoundError, ThrottledError,
+} from "../../provider/errors";
+import { checkInputs, ProviderInputs } from "../../provider/inputs";
+import * as ops from "../../provider/operations";
+import { emulatorEnv, startTestEmulator, withEnv } from "../harness/testEnv";
+
+const CLEAR = {
+    ARM_TENANT_ID: undefined, ARM_CLIENT_ID: undefined, ARM_CLIENT_SECRET: undefined,
+    AZURE_TENANT_ID: undefined, AZURE_CLIENT_ID: undefined, AZURE_CLIENT_SECRET: undefined,
+};
+
+function inputs(spId: string, jobId: string, extra: Record<string, unknown> = {}): ProviderInputs {
+    const { inputs: checked, failures } = checkInputs({ servicePrincipalId: spId, jobId, ...extra });
+    assert.deepStrictEqual(failures, []);
+    return checked as unknown as ProviderInputs;
+}
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+    try {
+        await p;
+    } catch (e) {
+        return e as Error;
+    }
+    throw new Error("expected a failure");
+}
+
+const config = (values: Record<string, string>) => ops.configure({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
+
+describe("provider operations against the emulator", function () {
+    this.timeout(60_000);
+    let emu: Emulator;
+    let restore: () => void;
+    beforeEach(async () => {
+        emu = await startTestEmulator();
+        const saved = { ...process.env };
+        Object.assign(process.env, emulatorEnv(emu));
+        restore = () => {
+            for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+            Object.assign(process.env, saved);
+        };
+        await config({});
+    });
+    afterEach(async () => {
+        restore();
+        await emu.close();
+    });
+
+    describe("errors that say what to do", () => {
+        it("403: names the credential and the permission or ownership needed, with Graph's request-id", async () => {
+            await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": emu.unprivilegedClient.clientId, "azuread:clientSecret": emu.unprivilegedClient.clientSecret });
+            const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
+            assert.ok(e instanceof PermissionError);
+            const requestId = emu.filter({ kind: "getJob" })[0] && (e as PermissionError).requestId;
+            assert.match(requestId!, /^[0-9a-f-]{36}$/);
+            assert.strictEqual(e.message,
+                `read job failed: GET /v1.0/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/${emu.seed.pausedJobId} -> 403 Authorization_RequestDenied (request-id ${requestId}): ` +
+                "Insufficient privileges to complete the operation.. " +
+                `The identity (ClientSecretCredential (client ${emu.unprivilegedClient.clientId} from azuread:clientId, secret from azuread:clientSecret, tenant from azuread:tenantId)) lacks permission. ` +
+                "Grant the application permission Synchronization.ReadWrite.All (with admin consent), or Application.ReadWrite.OwnedBy and make the identity an owner of the service principal.");
+            assert.ok(!e.message.includes(emu.unprivilegedClient.clientSecret));
+            assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"], "no start after a failed read");
+        });
+
+        it("401: says which credential and tenant when Graph refuses the token", async () => {
+            await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId));
+            emu.revokeTokens();
+            const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
+            assert.ok(e instanceof AuthenticationError, e.message);
+            assert.match(e.message, /^read job failed: GET \/v1\.0\/servicePrincipals\/.+ -> 401 InvalidAuthenticationToken \(request-id [0-9a-f-]{36}\): Invalid access token\.\. Graph refused the token from DefaultAzureCredential/);
+            assert.ok(e.message.includes(`tenant ${emu.tenantId}`), e.message);
+        });
+
+        it("404 with an application (client) id: says so and gives the service principal's object id", async () => {
+            const e = await failure(ops.create(inputs(emu.seed.appId, emu.seed.pausedJobId)));
+            assert.ok(e instanceof ServicePrincipalNotFoundError, e.message);
+            assert.ok(e.message.includes(`${emu.seed.appId} is the application (client) id of "SCIM app (emulated)", not a service principal object id. Use servicePrincipalId: "${emu.seed.servicePrincipalId}"`), e.message);
+            assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "GET listJobs", "GET servicePrincipalByAppId"]);
+        });
+
+        it("404 on an unknown service principal: says no such object id exists", async () => {
+            const e = await failure(ops.create(inputs("11111111-2222-4333-8444-555555555555", emu.seed.pausedJobId)));
+            assert.ok(e instanceof ServicePrincipalNotFoundError);
+            assert.match(e.message, /No service principal with object id 11111111-2222-4333-8444-555555555555 exists in this tenant/);
+        });
+
+        it("404 on the job: lists the jobs that exist, with their status", async () => {
+            const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, "scim.nope")));
+            assert.ok(e instanceof JobNotFoundError);
+            assert.ok(e.message.includes(`Job scim.nope does not exist on service principal ${emu.seed.servicePrincipalId}. Jobs that do: `), e.message);
+            assert.ok(e.message.includes(`${emu.seed.pausedJobId} (Paused)`) && e.message.includes(`${emu.seed.quarantinedJobId} (Quarantine)`), e.message);
+            assert.match(e.message, /-> 404 UnknownError \(request-id [0-9a-f-]{36}\)/);
+        });
+
+        it("a wrong secret fails with the AADSTS reason, the credential and the tenant, and without the secret", async () => {
+            await withEnv({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: emu.clientId, ARM_CLIENT_SECRET: "wrong-secret-value" }, async () => {
+                const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
+                assert.ok(e instanceof CredentialError, e.message);
+                assert.match(e.message, new RegExp(`^get token failed with ClientSecretCredential \\(client ${emu.clientId} from ARM_CLIENT_ID, secret from ARM_CLIENT_SECRET, tenant from ARM_TENANT_ID\\) for tenant ${emu.tenantId}: .*AADSTS7000215`));
+                assert.ok(!e.message.includes("wrong-secret-value"));
+                assert.deepStrictEqual(emu.graphCalls(), []);
+            });
+        });
+    });
+
+    describe("credentials: azuread config, then ARM_*, then DefaultAzureCredential (AZURE_*)", () => {
+        it("azuread:* config wins over ARM_* and AZURE_*", async () => {
+            await withEnv({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: emu.unprivilegedClient.clientId, ARM_CLIENT_SECRET: emu.unprivilegedClient.clientSecret }, async () => {
+                await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": emu.clientId, "azuread:clientSecret": emu.clientSecret });
+                const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                assert.strictEqual(r.outs!.lastAction, "started");
+                assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => t.clientId), [emu.clientId]);
+            });
+        });
+
+        it("ARM_* wins over AZURE_* when there is no config", async () => {
+            const other = emu.addClient({ displayName: "arm" });
+            await withEnv({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: other.clientId, ARM_CLIENT_SECRET: other.secret }, async () => {
+                await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => t.clientId), [other.clientId]);
+            });
+        });
+
+        it("falls back to DefaultAzureCredential (AZURE_* here), asking for the Graph origin's own scope", async () => {
+            await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+            assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => [t.clientId, t.scope]), [[emu.clientId, `${emu.graphEndpoint}/.default`]]);
+        });
+
+        it("OIDC: azuread:useOidc with a token file uses a client assertion", async () => {
+            const fed = emu.addClient({ federatedToken: "federated-id-token" });
+            const fs = await import("fs");
+            const os = await import("os");
+            const path = await import("path");
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "oidc-")), "token");
+            fs.writeFileSync(file, "federated-id-token\n");
+            await withEnv(CLEAR, async () => {
+                await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": fed.clientId, "azuread:useOidc": "true", "azuread:oidcTokenFilePath": file });
+                await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => [t.clientId, t.status]), [[fed.clientId, 200]]);
+            });
+        });
+    });
+
+    describe("sharing and concurrency", () => {
+        it("50 concurrent creates on 50 paused jobs: one token request, exactly 3 Graph calls each", async () => {
+            const jobs = Array.from({ length: 50 }, () => emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id);
+            const results = await Promise.all(jobs.map((j) => ops.create(inputs(emu.seed.servicePrincipalId, j))));
+            assert.deepStrictEqual(new Set(results.map((r) => r.outs!.lastAction)), new Set(["started"]));
+            assert.strictEqual(emu.count({ kind: "token" }), 1);
+            assert.strictEqual(emu.count({ kind: "getJob" }), 100);
+            assert.strictEqual(emu.count({ kind: "start" }), 50);
+            for (const j of jobs) assert.strictEqual(emu.job(emu.seed.servicePrincipalId, j)!.starts, 1);
+        });
+
+        it("resources on the same paused job never race: it is started once, the others skip", async () => {
+            const results = await Promise.all([1, 2, 3, 4, 5].map(() => ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId))));
+            assert.deepStrictEqual(results.map((r) => r.outs!.lastAction).sort(), ["skipped", "skipped", "skipped", "skipped", "started"]);
+            assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
+            assert.strictEqual(emu.count({ kind: "start" }), 1);
+        });
+
+        it("a token about to expire is renewed, not reused", async () => {
+            emu.tokenLifetimeSeconds = 2;
+            await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+            await new Promise((r) => setTimeout(r, 1500));
+            await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId));
+            assert.strictEqual(emu.count({ kind: "token" }), 2);
+            assert.deepStrictEqual(emu.filter({ status: 401 }), []);
+        });
+    });
+
+    describe("retries", () => {
+        it("429 and 503 with Retry-After (seconds, HTTP date) are retried by the Graph client", async () => {
+            emu.inject({ fault: { kind: "status", status: 429, retryAfterSeconds: 1 }, routes: ["getJob"], times: 1 });
+            emu.inject({ fault: { kind: "status", status: 503, retryAfterSeconds: 1, retryAfterAsDate: true }, routes: ["start"], times: 1 });
+            const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+            assert.strictEqual(r.outs!.lastAction, "started");
+            assert.deepStrictEqual(emu.filter({}).filter((x) => x.kind !== "token" && x.kind !== "openid").map((x) => `${x.kind} ${x.status}`),
+                ["getJob 429", "getJob 200", "start 503", "start 204", "getJob 200"]);
+            assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
+        });
+
+        it("throttling past the retry budget fails naming the throttling and the request-id", async () => {
+            await withEnv({ ENTRA_SYNC_RETRY_BUDGET_SECONDS: "2" }, async () => {
+                emu.inject({ fault: { kind: "status", status: 429, retryAfterSeconds: 1 }, routes: ["getJob"] });
+                const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
+                assert.ok(e instanceof ThrottledError, e.message);
+                assert.match(e.message, /^read job failed: GET \S+ -> 429 TooManyRequests \(request-id [0-9a-f-]{36}\): Injected fault: TooManyRequests\.\. Graph kept throttling after [12] retries for longer than the 2s retry budget/);
+                assert.strictEqual(emu.count({ kind: "start" }), 0);
+            });
+        });
+
+        it("a connection reset on POST start is retried; the job is started once", async () => {
+            emu.inject({ fault: { kind: "reset" }, routes: ["start"], times: 1 });
+            const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+            assert.strictEqual(r.outs!.lastAction, "started");
+            assert.deepStrictEqual(emu.filter({ kind: "start" }).map((x) => x.status), [-1, 204]);
+            assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
+        });
+
+        it("a hung request is cut at the request timeout and retried", async () => {
+            await withEnv({ ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS: "0.5" }, async () => {
+                emu.inject({ fault: { kind: "hang" }, routes: ["getJob"], times: 1 });
+                const t0 = Date.now();
+                const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                assert.strictEqual(r.outs!.lastAction, "started");
+                assert.ok(Date.now() - t0 < 5000);
+                assert.deepStrictEqual(emu.filter({ kind: "getJob" }).map((x) => x.status), [-1, 200, 200]);
+            });
+        });
+
+        it("a GET that never answers fails within the budget as a transport error", async () => {
+            await withEnv({ ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS: "0.3", ENTRA_SYNC_RETRY_BUDGET_SECONDS: "1" }, async () => {
+                emu.inject({ fault: { kind: "reset" }, routes: ["getJob"] });
+                const t0 = Date.now();
+                const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
+                assert.ok(Date.now() - t0 < 4000);
+                assert.strictEqual(e.name, "TransportError");
+                assert.match(e.message, new RegExp(`^read job failed: GET /v1.0/servicePrincipals/\\S+ -> no response: .*No answer from ${emu.graphEndpoint.replace(/\./g, "\\.")} after \\d+ retries within the 1s retry budget`));
+            });
+        });
+    });
+
+    describe("waitFor: active", () => {
+        it("polls until the job is Active", async () => {
+            const job = emu.addJob(emu.seed.servicePrincipalId, { state: "Paused", afterStart: { kind: "delayed", ms: 300 } });
+            const r = await ops.create(inputs(emu.seed.servicePrincipalId, job.id, { waitFor: "active" }));
+            assert.strictEqual(r.outs!.status, "Active");
+            assert.ok(emu.count({ kind: "getJob" }) >= 3);
+        });
+
+        it("quarantined again after the start: a partial failure that records the start", async () => {
+            const job = emu.addJob(emu.seed.servicePrincipalId, { state: "Quarantine", afterStart: { kind: "requarantine", ms: 100, reason: "TooManyDeletes" } });
+            const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, job.id, { waitFor: "active", waitTimeoutSeconds: 10 })));
+            assert.ok(e instanceof PartialStartError, e.message);
+            assert.strictEqual(e.id, `${emu.seed.servicePrincipalId}/${job.id}`);
+            assert.deepStrictEqual([e.properties.lastAction, e.properties.startCount, e.properties.status], ["started", 1, "NotRun"]);
+            assert.match(e.message, /job was started, then: wait for job failed: \S+ is in quarantine again after the start \(reason TooManyDeletes\)/);
+        });
+
+        it("never Active: fails at waitTimeoutSeconds, still recording the start", async () => {
+            const job = emu.addJob(emu.seed.servicePrincipalId, { state: "Paused", afterStart: { kind: "stuck" } });
+            const t0 = Date.now();
+            const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, job.id, { waitFor: "active", waitTimeoutSeconds: 1 })));
+            assert.ok(Date.now() - t0 < 3000);
+            assert.ok(e instanceof PartialStartError);
+            assert.match(e.message, /did not become Active within 1s \(last status NotRun\/Active\)/);
+            assert.strictEqual(emu.job(emu.seed.servicePrincipalId, job.id)!.starts, 1);
+        });
+    });
+});
