@@ -53,7 +53,9 @@ export function canonicalize(value: unknown, at = "triggers"): JsonValue {
             for (const key of Object.keys(obj).sort()) {
                 const member = (obj as Record<string, unknown>)[key];
                 if (member === undefined) continue;
-                out[key] = walk(member, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, depth + 1);
+                const value = walk(member, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, depth + 1);
+                // defineProperty: a key named "__proto__" is data here, not a prototype to set.
+                Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
             }
             return out;
         } finally {

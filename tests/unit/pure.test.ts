@@ -1,0 +1,183 @@
+import * as assert from "assert";
+import * as fc from "fast-check";
+import { endpointProblem, isMicrosoftAuthority, resolveEndpoints } from "../../provider/clouds";
+import { planCredential, resolveAuthSettings, scrub } from "../../provider/credentials";
+import { decide, isStopped } from "../../provider/diff";
+import { checkInputs, DEFAULTS, UNKNOWN } from "../../provider/inputs";
+import { canonicalize, canonicalJson, MAX_TRIGGERS_BYTES, triggersEqual, TriggersValueError } from "../../provider/triggers";
+
+const SP = "1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f";
+const JOB = "scim.0123456789abcdef0123456789abcdef.1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f";
+
+function failuresOf(news: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(checkInputs(news).failures.map((f) => [f.property, f.reason]));
+}
+
+describe("triggers: canonical JSON", () => {
+    it("sorts keys at every level and drops undefined members", () => {
+        assert.strictEqual(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: undefined } }), '{"a":{"d":[1,{"y":2,"z":1}]},"b":1}');
+        assert.strictEqual(canonicalJson(new Date("2026-01-02T03:04:05Z")), '"2026-01-02T03:04:05.000Z"');
+        // A "__proto__" key (as JSON.parse makes it) is data, not a prototype (found by the property below).
+        assert.strictEqual(canonicalJson(JSON.parse('{"__proto__":[1],"a":1}')), '{"__proto__":[1],"a":1}');
+    });
+
+    it("the same data in any key order is equal (property)", () => {
+        fc.assert(fc.property(fc.jsonValue(), (v) => {
+            const shuffled = JSON.parse(JSON.stringify(v), function (_k, x) {
+                if (x && typeof x === "object" && !Array.isArray(x)) return Object.fromEntries(Object.entries(x).reverse());
+                return x;
+            });
+            return triggersEqual(v, shuffled) && canonicalJson(v) === canonicalJson(canonicalize(shuffled));
+        }), { numRuns: 300 });
+    });
+
+    it("rejects what JSON cannot hold, naming where", () => {
+        const cyclic: Record<string, unknown> = { a: 1 };
+        cyclic.self = cyclic;
+        const cases: [unknown, RegExp][] = [
+            [{ f: () => 1 }, /^triggers\.f is a function/],
+            [{ n: 10n }, /^triggers\.n is a bigint/],
+            [cyclic, /^triggers\.self refers back to itself/],
+            [[1, undefined], /^triggers\[1\] is undefined/],
+            [{ x: NaN }, /^triggers\.x is NaN/],
+            [{ m: new Map() }, /^triggers\.m is a Map instance/],
+            [{ s: Symbol("x") }, /^triggers\.s is a symbol/],
+            [{ "a b": { c: Infinity } }, /^triggers\["a b"\]\.c is Infinity/],
+        ];
+        for (const [value, re] of cases) {
+            assert.throws(() => canonicalize(value), (e: unknown) => e instanceof TriggersValueError && re.test((e as Error).message));
+        }
+        let deep: unknown = 1;
+        for (let i = 0; i < 100; i++) deep = { d: deep };
+        assert.throws(() => canonicalize(deep), /nested deeper than 64 levels/);
+    });
+
+    it("check rejects triggers over 64 KiB with the fix, and canonicalizes accepted ones", () => {
+        const big = { blob: "x".repeat(MAX_TRIGGERS_BYTES) };
+        assert.match(failuresOf({ servicePrincipalId: SP, jobId: JOB, triggers: big }).triggers, /over the 65536-byte limit; pass a digest instead/);
+        assert.deepStrictEqual(JSON.stringify(checkInputs({ servicePrincipalId: SP, jobId: JOB, triggers: { b: 1, a: 2 } }).inputs.triggers), '{"a":2,"b":1}');
+    });
+});
+
+describe("check: inputs", () => {
+    it("fills defaults and accepts a minimal resource", () => {
+        const { inputs, failures } = checkInputs({ servicePrincipalId: SP, jobId: JOB, __provider: "x" });
+        assert.deepStrictEqual(failures, []);
+        assert.deepStrictEqual(inputs, { servicePrincipalId: SP, jobId: JOB, __provider: "x", ...DEFAULTS });
+    });
+
+    it("names each bad property and how to fix it", () => {
+        assert.deepStrictEqual(failuresOf({
+            servicePrincipalId: "my-app", jobId: "../../applications", startPolicy: "sometimes", waitFor: "forever",
+            waitTimeoutSeconds: -1, ensureActive: "yes", onDelete: "destroy", environment: "mars", apiVersion: "v2",
+            graphEndpoint: "http://graph.example", authorityHost: "https://user:pw@login.example", trigers: {},
+        }), {
+            servicePrincipalId: '"my-app" is not a GUID; give the service principal\'s object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f',
+            jobId: '"../../applications" has characters a job id never has; use letters, digits, ".", "-" and "_" only (e.g. scim.0123456789abcdef0123456789abcdef)',
+            startPolicy: '"sometimes" is not one of "ifNotActive", "always"',
+            waitFor: '"forever" is not one of "none", "active"',
+            waitTimeoutSeconds: "-1 is not a number of seconds from 1 to 86400",
+            ensureActive: '"yes" is not true or false',
+            onDelete: '"destroy" is not one of "none", "pause"',
+            environment: '"mars" is not one of "global", "usgovernmentl4", "usgovernmentl5", "china"',
+            apiVersion: '"v2" is not one of "v1.0", "beta"',
+            graphEndpoint: "must use https (got http); tokens are only sent over https",
+            authorityHost: "must not carry credentials in the URL; configure the credential through azuread:* config, ARM_* or AZURE_* variables",
+            trigers: "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, startPolicy, waitFor, waitTimeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
+        });
+        assert.match(failuresOf({ jobId: JOB }).servicePrincipalId, /^is required/);
+        assert.match(failuresOf({ servicePrincipalId: SP, jobId: "" }).jobId, /^is required/);
+        assert.match(endpointProblem("not a url")!, /is not a URL/);
+        assert.match(endpointProblem("https://graph.example/v1.0")!, /must be an origin only/);
+    });
+
+    it("random strings: a jobId is accepted only when it is [A-Za-z0-9._-]+ (no path can be formed)", () => {
+        const weird = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.constantFrom("..", ".", "a/b", "a%2Fb", "a b", " ", "\u0000", "é", "a?b", "a#b", "x".repeat(300)));
+        fc.assert(fc.property(weird, (jobId) => {
+            const accepted = !failuresOf({ servicePrincipalId: SP, jobId }).jobId;
+            const safe = /^[A-Za-z0-9._-]{1,256}$/.test(jobId) && jobId !== "." && jobId !== "..";
+            return accepted === safe;
+        }), { numRuns: 500 });
+        fc.assert(fc.property(fc.string(), (sp) => !!failuresOf({ servicePrincipalId: sp, jobId: JOB }).servicePrincipalId === !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sp)), { numRuns: 300 });
+    });
+
+    it("passes unknown (preview) values through unchecked", () => {
+        assert.deepStrictEqual(checkInputs({ servicePrincipalId: UNKNOWN, jobId: UNKNOWN, triggers: { a: UNKNOWN } }).failures, []);
+    });
+});
+
+describe("diff decisions (olds are the previous outputs)", () => {
+    const olds = { servicePrincipalId: SP, jobId: JOB, triggers: { a: 1, b: 2 }, ...DEFAULTS, status: "Active", scheduleState: "Active", startCount: 1 };
+    const news = (extra: Record<string, unknown> = {}) => ({ servicePrincipalId: SP, jobId: JOB, triggers: { b: 2, a: 1 }, ...DEFAULTS, ...extra });
+
+    it("no change, whatever the key order", () => {
+        assert.deepStrictEqual(decide(olds, news()), { changes: false, replaces: [], changed: [], start: false });
+    });
+    it("a trigger change is an update that starts; an unknown trigger is a change", () => {
+        assert.deepStrictEqual(decide(olds, news({ triggers: { a: 1, b: 3 } })), { changes: true, replaces: [], changed: ["triggers"], start: true });
+        assert.deepStrictEqual(decide(olds, news({ triggers: UNKNOWN })).changed, ["triggers"]);
+        assert.deepStrictEqual(decide(olds, news({ triggers: { a: UNKNOWN } })).changed, ["triggers"]);
+        assert.deepStrictEqual(decide(olds, news({ triggers: undefined })).changed, ["triggers"]);
+    });
+    it("servicePrincipalId and jobId replace; settings update without a start", () => {
+        assert.deepStrictEqual(decide(olds, news({ jobId: "scim.other" })).replaces, ["jobId"]);
+        assert.deepStrictEqual(decide(olds, news({ servicePrincipalId: UNKNOWN })).replaces, ["servicePrincipalId"]);
+        assert.deepStrictEqual(decide(olds, news({ onDelete: "pause", waitFor: "active" })), { changes: true, replaces: [], changed: ["waitFor", "onDelete"], start: false });
+    });
+    it("drift: a stopped job is a change only under ensureActive", () => {
+        const paused = { ...olds, status: "Paused", scheduleState: "Paused" };
+        assert.strictEqual(isStopped(paused), true);
+        assert.deepStrictEqual(decide(paused, news()).changes, false);
+        assert.deepStrictEqual(decide({ ...paused, ensureActive: true }, news({ ensureActive: true })), { changes: true, replaces: [], changed: ["status"], start: true });
+        assert.deepStrictEqual(decide({ ...olds, status: "Quarantine", ensureActive: true }, news({ ensureActive: true })).start, true);
+    });
+    it("outputs written before defaults existed compare equal to the defaults", () => {
+        const { startPolicy, ...rest } = olds;
+        void startPolicy;
+        assert.strictEqual(decide(rest, news()).changes, false);
+    });
+});
+
+describe("clouds and endpoints", () => {
+    it("maps environments (and azuread aliases) to Graph and authority hosts, scope from the Graph origin", () => {
+        assert.deepStrictEqual(resolveEndpoints({}, undefined, {}), { environment: "global", graphEndpoint: "https://graph.microsoft.com", authorityHost: "https://login.microsoftonline.com", scope: "https://graph.microsoft.com/.default" });
+        assert.deepStrictEqual(resolveEndpoints({ environment: "usgovernmentl5" }, undefined, {}).graphEndpoint, "https://dod-graph.microsoft.us");
+        assert.deepStrictEqual(resolveEndpoints({}, "usgovernment", {}).authorityHost, "https://login.microsoftonline.us");
+        assert.deepStrictEqual(resolveEndpoints({}, "china", {}).scope, "https://microsoftgraph.chinacloudapi.cn/.default");
+    });
+    it("inputs beat ENTRA_SYNC_* variables, which beat the environment's hosts", () => {
+        const env = { ENTRA_SYNC_GRAPH_ENDPOINT: "https://127.0.0.1:8443", ENTRA_SYNC_AUTHORITY_HOST: "https://127.0.0.1:8443" };
+        assert.strictEqual(resolveEndpoints({}, "china", env).scope, "https://127.0.0.1:8443/.default");
+        assert.strictEqual(resolveEndpoints({ graphEndpoint: "https://graph.proxy.example" }, undefined, env).graphEndpoint, "https://graph.proxy.example");
+        assert.throws(() => resolveEndpoints({}, undefined, { ENTRA_SYNC_GRAPH_ENDPOINT: "http://127.0.0.1:1" }), /ENTRA_SYNC_GRAPH_ENDPOINT\) must use https/);
+        assert.throws(() => resolveEndpoints({}, "mars", {}), /unknown environment "mars"/);
+    });
+    it("knows Microsoft authorities (instance discovery stays on only for them)", () => {
+        assert.strictEqual(isMicrosoftAuthority("https://login.microsoftonline.us"), true);
+        assert.strictEqual(isMicrosoftAuthority("https://127.0.0.1:9"), false);
+    });
+});
+
+describe("credential settings", () => {
+    it("per setting, azuread config first, then ARM_*; booleans parsed", () => {
+        const s = resolveAuthSettings({ "azuread:clientId": "cfg-client", "azuread:useOidc": "true" }, { ARM_CLIENT_ID: "env-client", ARM_TENANT_ID: "t", ARM_OIDC_TOKEN: "tok" });
+        assert.deepStrictEqual(s, { clientId: "cfg-client", useOidc: true, tenantId: "t", oidcToken: "tok", sources: { clientId: "azuread:clientId", useOidc: "azuread:useOidc", tenantId: "ARM_TENANT_ID", oidcToken: "ARM_OIDC_TOKEN" } });
+        assert.strictEqual(resolveAuthSettings({}, { ACTIONS_ID_TOKEN_REQUEST_URL: "https://x" }).sources.oidcRequestUrl, "ACTIONS_ID_TOKEN_REQUEST_URL");
+    });
+    it("plans the azuread provider's order: certificate, secret, OIDC, MSI, CLI, then DefaultAzureCredential", () => {
+        const base = { tenantId: "t", clientId: "c", sources: { tenantId: "ARM_TENANT_ID", clientId: "ARM_CLIENT_ID", clientSecret: "ARM_CLIENT_SECRET" } };
+        assert.strictEqual(planCredential({ ...base, clientSecret: "s", clientCertificatePath: "/p" }).kind, "ClientCertificateCredential");
+        assert.deepStrictEqual(planCredential({ ...base, clientSecret: "s" }), {
+            kind: "ClientSecretCredential", tenantId: "t", clientId: "c",
+            description: "ClientSecretCredential (client c from ARM_CLIENT_ID, secret from ARM_CLIENT_SECRET, tenant from ARM_TENANT_ID)",
+        });
+        assert.strictEqual(planCredential({ ...base, useOidc: true }).kind, "ClientAssertionCredential (OIDC)");
+        assert.strictEqual(planCredential({ useMsi: true, sources: {} }).kind, "ManagedIdentityCredential");
+        assert.strictEqual(planCredential({ useCli: true, sources: {} }).kind, "AzureCliCredential");
+        assert.strictEqual(planCredential({ sources: {} }).kind, "DefaultAzureCredential");
+    });
+    it("scrubs secrets and bearer tokens from text", () => {
+        const s = { clientSecret: "hunter2-secret", sources: {} };
+        assert.strictEqual(scrub("bad hunter2-secret; Authorization: Bearer eyJabc.def.ghi", s), "bad ***; Authorization: Bearer ***");
+    });
+});
