@@ -57,6 +57,7 @@ export const INPUT_NAMES = [
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const JOB_ID = /^[A-Za-z0-9._-]+$/;
 const MAX_JOB_ID = 256;
+const AZUREAD_JOB_ID = /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/synchronization\/jobs\/([^/]+)$/;
 
 function show(v: unknown): string {
     const s = typeof v === "string" ? JSON.stringify(v) : String(v);
@@ -114,7 +115,16 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
         if (p) failures.push({ property: "servicePrincipalId", reason: p });
     }
     if (news.jobId !== UNKNOWN) {
-        const p = jobIdProblem(news.jobId);
+        // azuread.SynchronizationJob's id is the path /servicePrincipals/{sp}/synchronization/jobs/{jobId};
+        // users pass it as is, so take the job id from it (and check it belongs to servicePrincipalId).
+        const m = typeof news.jobId === "string" ? AZUREAD_JOB_ID.exec(news.jobId) : null;
+        if (m) {
+            inputs.jobId = m[2];
+            if (typeof news.servicePrincipalId === "string" && news.servicePrincipalId !== UNKNOWN && news.servicePrincipalId.toLowerCase() !== m[1].toLowerCase()) {
+                failures.push({ property: "jobId", reason: `belongs to service principal ${m[1]}, but servicePrincipalId is ${news.servicePrincipalId}; pass the same service principal to both` });
+            }
+        }
+        const p = jobIdProblem(inputs.jobId);
         if (p) failures.push({ property: "jobId", reason: p });
     }
     if (news.triggers !== undefined && !containsUnknown(news.triggers)) {

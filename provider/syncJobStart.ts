@@ -8,7 +8,10 @@ import { canonicalize, JsonValue, sizeProblem, TriggersValueError } from "./trig
 export interface SyncJobStartArgs {
     /** Object id (GUID) of the service principal that owns the job; not the application (client) id. Changing it replaces the resource. */
     servicePrincipalId: pulumi.Input<string>;
-    /** Synchronization job id, e.g. azuread.SynchronizationJob's id. Changing it replaces the resource. */
+    /**
+     * Synchronization job id (e.g. scim.0123…cdef.guid), or azuread.SynchronizationJob's id as is
+     * (/servicePrincipals/{id}/synchronization/jobs/{jobId}). Changing it replaces the resource.
+     */
     jobId: pulumi.Input<string>;
     /**
      * Any JSON value; when it changes (compared canonically: key order never matters), the job is

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
             return { id: `${args.name}-id`, state };
         },
         call: () => ({}),
-    }, "entra-sync-test", "test", preview);
+    }, process.env.ENTRA_SYNC_PROGRAM_PROJECT ?? "entra-sync-test", "test", preview);
     let failure: string | undefined;
     process.on("unhandledRejection", (e) => (failure = (e as Error)?.message ?? String(e)));
     try {

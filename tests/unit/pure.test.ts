@@ -101,6 +101,15 @@ describe("check: inputs", () => {
         fc.assert(fc.property(fc.string(), (sp) => !!failuresOf({ servicePrincipalId: sp, jobId: JOB }).servicePrincipalId === !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sp)), { numRuns: 300 });
     });
 
+    it("accepts azuread.SynchronizationJob's id (/servicePrincipals/{sp}/synchronization/jobs/{jobId}) and keeps the job id", () => {
+        const { inputs, failures } = checkInputs({ servicePrincipalId: SP, jobId: `/servicePrincipals/${SP}/synchronization/jobs/${JOB}` });
+        assert.deepStrictEqual([inputs.jobId, failures], [JOB, []]);
+        const other = "2b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f";
+        assert.strictEqual(failuresOf({ servicePrincipalId: other, jobId: `/servicePrincipals/${SP}/synchronization/jobs/${JOB}` }).jobId,
+            `belongs to service principal ${SP}, but servicePrincipalId is ${other}; pass the same service principal to both`);
+        assert.match(failuresOf({ servicePrincipalId: SP, jobId: `/servicePrincipals/${SP}/synchronization/jobs/a%2F..` }).jobId, /has characters a job id never has/);
+    });
+
     it("passes unknown (preview) values through unchecked", () => {
         assert.deepStrictEqual(checkInputs({ servicePrincipalId: UNKNOWN, jobId: UNKNOWN, triggers: { a: UNKNOWN } }).failures, []);
     });
