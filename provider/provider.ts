@@ -1,17 +1,17 @@
+/**
+ * The dynamic provider: this module's exports are the provider object. Pulumi serializes it into
+ * state (`__provider`); from an installed package that is one `require` of this file (~200 bytes),
+ * because each method only delegates to ./operations. Nothing here may hold a credential: state
+ * stores `__provider` in plain text.
+ */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import * as ops from "./operations";
 
-/**
- * The dynamic provider. Its methods only delegate: Pulumi serializes this object into state
- * (`__provider`), and an installed package then serializes to a `require` of ./operations plus
- * these few lines. Nothing here may hold a credential: state stores `__provider` in plain text.
- */
-export const syncJobStartProvider: dynamic.ResourceProvider = {
-    configure: (req) => ops.configure(req),
-    check: (olds, news) => ops.check(olds, news),
-    diff: (id, olds, news) => ops.diff(id, olds, news),
-    create: (inputs) => ops.create(inputs),
-    read: (id, props) => ops.read(id, props),
-    update: (id, olds, news) => ops.update(id, olds, news),
-    delete: (id, props) => ops.remove(id, props),
-};
+export const configure = (req: dynamic.ConfigureRequest) => ops.configure(req);
+export const check = (olds: Record<string, unknown>, news: Record<string, unknown>) => ops.check(olds, news);
+export const diff = (id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => ops.diff(id, olds, news);
+export const create = (inputs: any) => ops.create(inputs);
+export const read = (id: string, props?: any) => ops.read(id, props);
+export const update = (id: string, olds: any, news: any) => ops.update(id, olds, news);
+const remove = (id: string, props: any) => ops.remove(id, props);
+export { remove as delete };

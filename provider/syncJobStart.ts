@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "./clouds";
 import { InvalidInputError } from "./errors";
 import type { ApiVersion, OnDelete, StartPolicy, WaitFor } from "./inputs";
-import { syncJobStartProvider } from "./provider";
+import * as provider from "./provider";
 import { canonicalize, JsonValue, sizeProblem, TriggersValueError } from "./triggers";
 
 export interface SyncJobStartArgs {
@@ -104,7 +104,7 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
         const triggers = args.triggers === undefined ? undefined
             : holdsPending(args.triggers) ? pulumi.output(args.triggers).apply(canonicalTriggers)
             : canonicalTriggers(args.triggers);
-        super(syncJobStartProvider, name, {
+        super(provider as pulumi.dynamic.ResourceProvider, name, {
             ...args,
             triggers,
             status: undefined, scheduleState: undefined, quarantineReason: undefined,

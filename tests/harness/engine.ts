@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 
 const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+// The engine side's protocol stubs; the host itself is the program's own copy (see ProviderHost.start).
 const provrpc = require(path.join(pulumiDir, "proto/provider_grpc_pb.js"));
 const provproto = require(path.join(pulumiDir, "proto/provider_pb.js"));
 const plugproto = require(path.join(pulumiDir, "proto/plugin_pb.js"));
@@ -40,8 +41,8 @@ export interface ProgramResult {
 export function runProgram(program: string, mode: "up" | "preview", env: NodeJS.ProcessEnv = {}): Promise<ProgramResult> {
     const runner = path.join(__dirname, "program-runner.ts");
     return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", runner, program, mode], {
-            cwd: path.dirname(program), env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024,
+        execFile(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), runner, program, mode], {
+            cwd: path.dirname(program), env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, "tsconfig.json"), ...env }, maxBuffer: 64 * 1024 * 1024,
         }, (err, stdout, stderr) => {
             try {
                 resolve(JSON.parse(stdout) as ProgramResult);
@@ -103,7 +104,7 @@ export class ProviderHost {
 
     /** Starts the host with the program's directory as working directory (require-from-string resolves from there). */
     static async start(cwd: string, env: NodeJS.ProcessEnv = {}): Promise<ProviderHost> {
-        const hostJs = path.join(pulumiDir, "cmd/dynamic-provider/index.js");
+        const hostJs = path.join(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [cwd] })), "cmd/dynamic-provider/index.js");
         const child = spawn(process.execPath, [hostJs, "127.0.0.1:0"], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
         let out = "";
         const port = await new Promise<number>((resolve, reject) => {

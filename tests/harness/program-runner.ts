@@ -3,7 +3,7 @@
  * resources it registered (type, name, inputs with the serialized __provider) as JSON on stdout.
  * usage: node -r ts-node/register/transpile-only program-runner.ts <program> <up|preview>
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumiType from "@pulumi/pulumi";
 import * as path from "path";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -11,8 +11,11 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 async function main(): Promise<void> {
     const [program, mode] = process.argv.slice(2);
     const preview = mode === "preview";
+    // The program's own @pulumi/pulumi (a consumer project has its own copy): mocks must be set on it.
+    const fromProgram = (m: string) => require(require.resolve(m, { paths: [path.dirname(path.resolve(program))] }));
+    const pulumi: typeof pulumiType = fromProgram("@pulumi/pulumi");
     const resources: { type: string; name: string; inputs: unknown }[] = [];
-    const { unknown } = require("@pulumi/pulumi/output");
+    const { unknown } = fromProgram("@pulumi/pulumi/output");
     const toJson = (v: unknown): unknown => {
         if (v === unknown) return UNKNOWN;
         if (Array.isArray(v)) return v.map(toJson);
