@@ -1,6 +1,7 @@
 import * as identity from "@azure/identity";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import * as fs from "fs";
+import * as forge from "node-forge";
 import { CredentialError } from "./errors";
 
 /** The azuread provider's settings, as this package reads them. */
@@ -124,6 +125,27 @@ async function oidcAssertion(s: AuthSettings): Promise<string> {
     throw new Error("useOidc is set but there is no token: set azuread:oidcToken, azuread:oidcTokenFilePath, ARM_OIDC_TOKEN(_FILE_PATH), or run in GitHub Actions with permissions: id-token: write");
 }
 
+/**
+ * The client certificate as PEM (key and certificate). @azure/identity reads PEM only; the azuread
+ * provider's clientCertificatePath is usually a PFX (PKCS#12), so a PFX is converted in memory.
+ */
+export function certificatePem(s: AuthSettings): string {
+    const file = s.clientCertificatePath!;
+    const raw = fs.readFileSync(file);
+    if (raw.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return raw.toString("utf8");
+    let p12: forge.pkcs12.Pkcs12Pfx;
+    try {
+        p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(raw.toString("binary")), s.clientCertificatePassword ?? "");
+    } catch (e) {
+        throw new Error(`${file} (from ${s.sources.clientCertificatePath}) is neither PEM nor a PFX that opens with the given password: ${(e as Error).message}`);
+    }
+    const keyBag = (p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? [])[0]
+        ?? (p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? [])[0];
+    const certBags = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];
+    if (!keyBag?.key || certBags.length === 0) throw new Error(`${file} holds no private key and certificate`);
+    return forge.pki.privateKeyToPem(keyBag.key) + certBags.map((b) => forge.pki.certificateToPem(b.cert!)).join("");
+}
+
 /** Builds the @azure/identity credential for a plan. */
 export function createCredential(plan: CredentialPlan, s: AuthSettings, authorityHost: string, disableInstanceDiscovery: boolean): TokenCredential {
     const common = { authorityHost, disableInstanceDiscovery };
@@ -131,8 +153,7 @@ export function createCredential(plan: CredentialPlan, s: AuthSettings, authorit
         case "ClientSecretCredential":
             return new identity.ClientSecretCredential(s.tenantId!, s.clientId!, s.clientSecret!, common);
         case "ClientCertificateCredential":
-            return new identity.ClientCertificateCredential(s.tenantId!, s.clientId!,
-                { certificatePath: s.clientCertificatePath!, certificatePassword: s.clientCertificatePassword }, common);
+            return new identity.ClientCertificateCredential(s.tenantId!, s.clientId!, { certificate: certificatePem(s) }, common);
         case "ClientAssertionCredential (OIDC)":
             return new identity.ClientAssertionCredential(s.tenantId!, s.clientId!, () => oidcAssertion(s), common);
         case "ManagedIdentityCredential":

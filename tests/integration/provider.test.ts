@@ -3,7 +3,7 @@
  * @azure/identity doing HTTPS. (tests/engine drives the same code through the provider host.)
  */
 import * as assert from "assert";
-import { Emulator } from "../../emulator";
+import { Emulator, generateClientCertificate } from "../../emulator";
 import {
     AuthenticationError, CredentialError, JobNotFoundError, PartialStartError, PermissionError,
     ServicePrincipalNotFoundError, ThrottledError,
@@ -131,6 +131,35 @@ describe("provider operations against the emulator", function () {
         it("falls back to DefaultAzureCredential (AZURE_* here), asking for the Graph origin's own scope", async () => {
             await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
             assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => [t.clientId, t.scope]), [[emu.clientId, `${emu.graphEndpoint}/.default`]]);
+        });
+
+        it("client certificate: a PFX with password from azuread config, and a PEM from ARM_CLIENT_CERTIFICATE_PATH", async () => {
+            const forge = await import("node-forge");
+            const fs = await import("fs");
+            const os = await import("os");
+            const path = await import("path");
+            const cert = generateClientCertificate("pfx-client");
+            const client = emu.addClient({ certificatePem: cert.certPem });
+            const pemClient = emu.addClient({ certificatePem: cert.certPem });
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cert-"));
+            const key = forge.pki.privateKeyFromPem(cert.pem);
+            const p12 = forge.pkcs12.toPkcs12Asn1(key, [forge.pki.certificateFromPem(cert.certPem)], "pfx-pass", { algorithm: "3des" });
+            fs.writeFileSync(path.join(dir, "client.pfx"), Buffer.from(forge.asn1.toDer(p12).getBytes(), "binary"));
+            fs.writeFileSync(path.join(dir, "client.pem"), cert.pem);
+            await withEnv(CLEAR, async () => {
+                await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": client.clientId, "azuread:clientCertificatePath": path.join(dir, "client.pfx"), "azuread:clientCertificatePassword": "pfx-pass" });
+                await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                await config({});
+                await withEnv({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: pemClient.clientId, ARM_CLIENT_CERTIFICATE_PATH: path.join(dir, "client.pem") }, async () => {
+                    await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId));
+                });
+                assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => [t.clientId, t.status]), [[client.clientId, 200], [pemClient.clientId, 200]]);
+                const other = emu.addClient({ certificatePem: cert.certPem });
+                await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": other.clientId, "azuread:clientCertificatePath": path.join(dir, "client.pfx"), "azuread:clientCertificatePassword": "wrong" });
+                const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId, { triggers: 2 })));
+                assert.match(e.message, /client\.pfx \(from azuread:clientCertificatePath\) is neither PEM nor a PFX that opens with the given password/);
+                assert.ok(!e.message.includes("wrong"));
+            });
         });
 
         it("OIDC: azuread:useOidc with a token file uses a client assertion", async () => {
