@@ -99,6 +99,7 @@ export class Emulator {
     private readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
     private readonly clients = new Map<string, ClientRecord>();
     private readonly tokens = new Map<string, TokenRecord>();
+    private readonly issued: string[] = [];
     private readonly faults: FaultRule[] = [];
     private bucket?: { rate: number; burst: number; tokens: number; last: number };
     private readonly sockets = new Set<Socket>();
@@ -205,6 +206,11 @@ export class Emulator {
     /** Graph requests only (token and metadata calls left out), as "METHOD kind" strings. */
     graphCalls(): string[] {
         return this.requests.filter((r) => GRAPH_ROUTES.includes(r.kind)).map((r) => `${r.method} ${r.kind}`);
+    }
+
+    /** Every access token issued so far (for tests that scan output for leaks). */
+    issuedTokens(): string[] {
+        return [...this.issued];
     }
 
     /** Invalidates every issued token (Graph then answers 401 until a new one is fetched). */
@@ -413,6 +419,7 @@ export class Emulator {
         }
         const token = makeJwt({ aud: audience, tid: tenant, appid: clientId, roles: client.permitted ? ["Synchronization.ReadWrite.All"] : [] });
         this.tokens.set(token, { clientId, tenantId: tenant, audience, expiresAt: Date.now() + this.tokenLifetimeSeconds * 1000 });
+        this.issued.push(token);
         this.json(res, entry, 200, {
             token_type: "Bearer", expires_in: this.tokenLifetimeSeconds, ext_expires_in: this.tokenLifetimeSeconds, access_token: token,
         });

@@ -14,6 +14,11 @@ export interface GraphRequestInfo {
 export class SyncJobStartError extends Error {
     // Names are spelled out: the provider may run from serialized code, where class names are lost.
     name = "SyncJobStartError";
+    constructor(message: string) {
+        super(message);
+        // Serialized from local source, a class becomes a function and Error(message) ignores `this`.
+        this.message = message;
+    }
 }
 
 /** An input that check (or the resource's constructor) rejects: names the property and the fix. */
