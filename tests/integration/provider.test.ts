@@ -3,6 +3,7 @@
  * @azure/identity doing HTTPS. (tests/engine drives the same code through the provider host.)
  */
 import * as assert from "assert";
+import * as fc from "fast-check";
 import { Emulator, generateClientCertificate } from "../../emulator";
 import {
     AuthenticationError, CredentialError, JobNotFoundError, PartialStartError, PermissionError,
@@ -174,6 +175,21 @@ describe("provider operations against the emulator", function () {
                 await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
                 assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => [t.clientId, t.status]), [[fed.clientId, 200]]);
             });
+        });
+    });
+
+    describe("paths", () => {
+        it("every jobId check accepts reaches exactly /servicePrincipals/{id}/synchronization/jobs/{jobId} (property)", async () => {
+            const jobIds = fc.stringMatching(/^[A-Za-z0-9._-]{1,80}$/).filter((j) => j !== "." && j !== "..");
+            await fc.assert(fc.asyncProperty(jobIds, async (jobId) => {
+                const { failures } = checkInputs({ servicePrincipalId: emu.seed.servicePrincipalId, jobId });
+                if (failures.length) return false;
+                if (!emu.job(emu.seed.servicePrincipalId, jobId)) emu.addJob(emu.seed.servicePrincipalId, { id: jobId, state: "Paused" });
+                emu.clearLog();
+                await ops.create(inputs(emu.seed.servicePrincipalId, jobId, { startPolicy: "always" }));
+                const base = `/v1.0/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/${jobId}`;
+                return JSON.stringify(emu.requests.filter((r) => r.kind !== "token" && r.kind !== "openid").map((r) => r.path)) === JSON.stringify([`${base}/start`, base]);
+            }), { numRuns: 40 });
         });
     });
 
