@@ -1,0 +1,32 @@
+/**
+ * The raw-HTTP bound: exactly the HTTP calls SyncJobStart must make (one token, then GET, POST
+ * start, GET per job) with plain fetch at the same concurrency, no Pulumi. Prints {ms} as JSON.
+ * Run with NODE_EXTRA_CA_CERTS set. usage: raw.ts <jobsJsonFile> <concurrency>
+ */
+import * as fs from "fs";
+
+async function main(): Promise<void> {
+    const [file, conc] = process.argv.slice(2);
+    const { graph, authority, tenant, clientId, secret, sp, jobs } = JSON.parse(fs.readFileSync(file, "utf8"));
+    const t0 = performance.now();
+    const tokenRes = await fetch(`${authority}/${tenant}/oauth2/v2.0/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: secret, scope: `${graph}/.default` }),
+    });
+    const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const headers = { Authorization: `Bearer ${token}` };
+    let next = 0;
+    const worker = async () => {
+        while (next < jobs.length) {
+            const url = `${graph}/v1.0/servicePrincipals/${sp}/synchronization/jobs/${jobs[next++]}`;
+            await (await fetch(url, { headers })).json();
+            await (await fetch(`${url}/start`, { method: "POST", headers })).arrayBuffer();
+            await (await fetch(url, { headers })).json();
+        }
+    };
+    await Promise.all(Array.from({ length: Number(conc) }, worker));
+    process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));
+}
+
+void main();
