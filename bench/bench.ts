@@ -106,8 +106,8 @@ async function raw(n: number, latencyMs: number): Promise<Run> {
     return run;
 }
 
-async function throttled(program: string): Promise<Record<string, number>> {
-    let out!: Record<string, number>;
+async function throttled(variant: Run["variant"], program: string): Promise<Record<string, number | string>> {
+    let out!: Record<string, number | string>;
     await withJobs(THROTTLE.n, 0, async (emu, jobs) => {
         const result = await runProgram(program, "up", scenario(emu, jobs));
         const host = await ProviderHost.start(path.dirname(program), childEnv(emu));
@@ -121,7 +121,7 @@ async function throttled(program: string): Promise<Record<string, number>> {
             const successful = emu.filter({}).filter((r) => r.kind !== "token" && r.kind !== "openid" && r.status < 400).length;
             const boundMs = (successful / THROTTLE.rate) * 1000;
             out = {
-                n: THROTTLE.n, ratePerSecond: THROTTLE.rate, wallMs, failures: steps.filter((s) => !s.ok).length,
+                variant, n: THROTTLE.n, ratePerSecond: THROTTLE.rate, wallMs, failures: steps.filter((s) => !s.ok).length,
                 graphCalls: successful, throttled429: emu.count({ status: 429 }), boundMs, ratioToBound: wallMs / boundMs,
             };
         } finally {
@@ -208,7 +208,8 @@ async function main(): Promise<void> {
             }
         }
     }
-    const throttle = await throttled(consumer.program);
+    const throttle = await throttled("SyncJobStart", consumer.program) as Record<string, number>;
+    const naiveThrottle = await throttled("naive", naive) as Record<string, number>;
     const quiet = await quietRuns(consumer.program, QUICK ? 5 : 200);
     const bytes = { sourceTree: await providerBytes(path.join(repoRoot, "tests/fixtures/program.ts")), packedInstall: await providerBytes(consumer.program) };
 
@@ -219,7 +220,9 @@ async function main(): Promise<void> {
         const calls = Object.entries(r.graphPerResource ?? {}).map(([k, v]) => `${k} ${v}`).join(", ");
         console.log(`| ${r.variant} | ${r.n} | ${r.latencyMs} ms | ${Math.round(r.wallMs)} | ${(r.wallMs / rawOf(r).wallMs).toFixed(2)} | ${calls} | ${r.tokenRequests ?? "-"}${r.openidRequests ? ` (+${r.openidRequests} openid)` : ""} | ${r.failures} | ${r.hostPeakRssMb ? `${r.hostPeakRssMb} MB` : "-"} |`);
     }
-    console.log(`\nthrottled (token bucket ${throttle.ratePerSecond}/s, N=${throttle.n}): ${Math.round(throttle.wallMs)} ms for ${throttle.graphCalls} Graph calls, bound ${Math.round(throttle.boundMs)} ms, ratio ${throttle.ratioToBound.toFixed(2)}, ${throttle.throttled429} answered 429, ${throttle.failures} failures`);
+    for (const t of [throttle, naiveThrottle]) {
+        console.log(`${t === throttle ? "\n" : ""}throttled ${t.variant} (token bucket ${t.ratePerSecond}/s, N=${t.n}): ${Math.round(t.wallMs)} ms for ${t.graphCalls} successful Graph calls, bound ${Math.round(t.boundMs)} ms, ratio ${t.ratioToBound.toFixed(2)}, ${t.throttled429} answered 429, ${t.failures} of ${t.n} resources failed`);
+    }
     console.log(`preview of N=${quiet.n}: ${quiet.previewRequests} requests; unchanged up: ${quiet.unchangedUpRequests} requests (${quiet.unchangedUpSameSteps} same)`);
     console.log(`serialized __provider per resource: ${bytes.sourceTree} bytes from the source tree, ${bytes.packedInstall} bytes from the packed install`);
 
@@ -238,7 +241,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(OUT, { recursive: true });
     fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify({
         date: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, quick: QUICK, concurrency: CONCURRENCY,
-        runs, throttle, quiet, providerBytes: bytes, targets,
+        runs, throttle, naiveThrottle, quiet, providerBytes: bytes, targets,
     }, null, 2));
     fs.writeFileSync(path.join(OUT, "wall-time.svg"), svg(runs, LATENCIES[LATENCIES.length - 1]));
     console.log(`\nwrote ${path.relative(repoRoot, path.join(OUT, "results.json"))} and wall-time.svg`);

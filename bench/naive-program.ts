@@ -7,6 +7,7 @@ import { ClientSecretCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
 
 const naiveProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: { servicePrincipalId: string; jobId: string }) {
@@ -32,5 +33,6 @@ class NaiveSyncJobStart extends pulumi.dynamic.Resource {
     }
 }
 
-const scenario = JSON.parse(process.env.ENTRA_SYNC_PROGRAM ?? '{"resources":[]}') as { resources: { name: string; args: { servicePrincipalId: string; jobId: string } }[] };
+const file = process.env.ENTRA_SYNC_PROGRAM_FILE;
+const scenario = JSON.parse(file ? fs.readFileSync(file, "utf8") : process.env.ENTRA_SYNC_PROGRAM ?? '{"resources":[]}') as { resources: { name: string; args: { servicePrincipalId: string; jobId: string } }[] };
 for (const r of scenario.resources) new NaiveSyncJobStart(r.name, r.args);

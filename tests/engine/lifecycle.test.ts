@@ -57,6 +57,18 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         assert.deepStrictEqual(stack.outputs("resume").triggers, { schema: 1, secret: "v2" });
     });
 
+    it("across runs (state file, a new provider host each time): one token per run, no call when unchanged", async () => {
+        await stack.up([resume()]);
+        stack = await stack.restart();
+        emu.clearLog();
+        assert.deepStrictEqual(summary(await stack.up([resume()])), ["same resume"]);
+        assert.strictEqual(emu.requests.length, 0);
+        emu.setJobState(emu.seed.servicePrincipalId, emu.seed.pausedJobId, "Paused");
+        assert.deepStrictEqual(summary(await stack.up([resume({ triggers: { secret: "v2" } })])), ["update resume"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
+        assert.deepStrictEqual([emu.count({ kind: "token" }), stack.outputs("resume").startCount], [1, 2]);
+    });
+
     it("skips the start (1 call) when the job already runs; always starts with 2 calls", async () => {
         emu.setJobState(emu.seed.servicePrincipalId, emu.seed.pausedJobId, "Active");
         await stack.up([resume()]);

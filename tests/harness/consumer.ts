@@ -29,7 +29,8 @@ export function packedConsumer(): Consumer {
     const program = path.join(dir, "index.js");
     fs.writeFileSync(program, `"use strict";
 const { SyncJobStart } = require("pulumi-entra-sync");
-const scenario = JSON.parse(process.env.ENTRA_SYNC_PROGRAM || '{"resources":[]}');
+const file = process.env.ENTRA_SYNC_PROGRAM_FILE;
+const scenario = JSON.parse(file ? require("fs").readFileSync(file, "utf8") : process.env.ENTRA_SYNC_PROGRAM || '{"resources":[]}');
 for (const r of scenario.resources) new SyncJobStart(r.name, r.args);
 `);
     cached = { dir, program, tarball, tarballBytes: fs.statSync(tarball).size };

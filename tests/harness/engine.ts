@@ -40,6 +40,12 @@ export interface ProgramResult {
 /** Runs a program under setMocks in a child process; `env` reaches the program (e.g. its scenario). */
 export function runProgram(program: string, mode: "up" | "preview", env: NodeJS.ProcessEnv = {}): Promise<ProgramResult> {
     const runner = path.join(__dirname, "program-runner.ts");
+    if ((env.ENTRA_SYNC_PROGRAM?.length ?? 0) > 32 * 1024) {
+        // Too large for one environment variable (E2BIG): hand the scenario over in a file.
+        const file = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "entra-sync-program-")), "scenario.json");
+        fs.writeFileSync(file, env.ENTRA_SYNC_PROGRAM!);
+        env = { ...env, ENTRA_SYNC_PROGRAM: undefined, ENTRA_SYNC_PROGRAM_FILE: file };
+    }
     return new Promise((resolve, reject) => {
         execFile(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), runner, program, mode], {
             cwd: path.dirname(program), env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, "tsconfig.json"), ...env }, maxBuffer: 64 * 1024 * 1024,
@@ -360,6 +366,17 @@ export class Engine {
 
     async destroy(): Promise<Step[]> {
         return this.run({ resources: [] }, false);
+    }
+
+    /** Writes the state to a file, as the engine does between runs (plain: this is a test driver). */
+    save(file: string): void {
+        fs.writeFileSync(file, JSON.stringify(this.resources));
+    }
+
+    /** Reads a state written by save() (e.g. into an Engine on a new provider host). */
+    load(file: string): this {
+        this.resources = JSON.parse(fs.readFileSync(file, "utf8"));
+        return this;
     }
 
     /** The state as a checkpoint file would hold it: secret outputs encrypted (here: replaced). */

@@ -1,9 +1,18 @@
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Emulator } from "../../emulator";
 import { Engine, ProgramResult, ProviderHost, runProgram, Step } from "./engine";
 import { emulatorEnv } from "./testEnv";
 
 export const PROGRAM = path.resolve(__dirname, "../fixtures/program.ts");
+
+export interface StackOptions {
+    env?: NodeJS.ProcessEnv;
+    config?: Record<string, string>;
+    secretConfig?: string[];
+    configure?: boolean;
+}
 
 export interface ResourceSpec {
     name: string;
@@ -17,13 +26,26 @@ export interface ResourceSpec {
  * the harness engine, pointed at an emulator.
  */
 export class TestStack {
-    private constructor(readonly host: ProviderHost, readonly engine: Engine) {}
+    private constructor(readonly host: ProviderHost, readonly engine: Engine, private readonly emu: Emulator, private readonly opts: StackOptions) {}
 
-    static async start(emu: Emulator, opts: { env?: NodeJS.ProcessEnv; config?: Record<string, string>; secretConfig?: string[]; configure?: boolean } = {}): Promise<TestStack> {
+    static async start(emu: Emulator, opts: StackOptions = {}): Promise<TestStack> {
         const host = await ProviderHost.start(path.dirname(PROGRAM), emulatorEnv(emu, opts.env));
         await host.getPluginInfo();
         if (opts.configure !== false) await host.configure(opts.config ?? {}, opts.secretConfig ?? []);
-        return new TestStack(host, new Engine(host));
+        return new TestStack(host, new Engine(host), emu, opts);
+    }
+
+    /**
+     * As between two `pulumi up` runs: the state goes to a file, the provider host stops, a new
+     * one starts (fresh process: no token, no sessions) and the state is read back.
+     */
+    async restart(): Promise<TestStack> {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-state-")), "state.json");
+        this.engine.save(file);
+        await this.stop();
+        const next = await TestStack.start(this.emu, this.opts);
+        next.engine.load(file);
+        return next;
     }
 
     program(resources: ResourceSpec[], mode: "up" | "preview"): Promise<ProgramResult> {
