@@ -33,16 +33,7 @@ interface Run {
 }
 
 function childEnv(emu: Emulator): NodeJS.ProcessEnv {
-    return {
-        NODE_EXTRA_CA_CERTS: emu.caCertPath,
-        ENTRA_SYNC_GRAPH_ENDPOINT: emu.graphEndpoint,
-        ENTRA_SYNC_AUTHORITY_HOST: emu.authorityHost,
-        AZURE_TENANT_ID: emu.tenantId,
-        AZURE_CLIENT_ID: emu.clientId,
-        AZURE_CLIENT_SECRET: emu.clientSecret,
-        AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential",
-        NODE_OPTIONS: `--require ${GUARD}`,
-    };
+    return { ...emu.environment(), AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential", NODE_OPTIONS: `--require ${GUARD}` };
 }
 
 async function withJobs(n: number, latencyMs: number, fn: (emu: Emulator, jobs: string[]) => Promise<void>): Promise<void> {

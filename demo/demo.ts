@@ -108,18 +108,8 @@ async function main(): Promise<void> {
     const sp = emu.seed.servicePrincipalId;
     const paused = emu.seed.pausedJobId;
     const quarantined = emu.seed.quarantinedJobId;
-    const env: NodeJS.ProcessEnv = {
-        NODE_EXTRA_CA_CERTS: emu.caCertPath,
-        ENTRA_SYNC_GRAPH_ENDPOINT: emu.graphEndpoint,
-        ENTRA_SYNC_AUTHORITY_HOST: emu.authorityHost,
-        AZURE_TENANT_ID: emu.tenantId,
-        AZURE_CLIENT_ID: emu.clientId,
-        AZURE_CLIENT_SECRET: emu.clientSecret,
-        AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential",
-        ENTRA_SYNC_SERVICE_PRINCIPAL_ID: sp,
-        ENTRA_SYNC_PAUSED_JOB_ID: paused,
-        ENTRA_SYNC_QUARANTINED_JOB_ID: quarantined,
-    };
+    // DefaultAzureCredential, narrowed to the emulator's AZURE_* client (no IMDS probe, no az).
+    const env: NodeJS.ProcessEnv = { ...emu.environment(), AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential" };
     const driver: Driver = onPath("pulumi") ? await CliDriver.start(env) : await HarnessDriver.start(env);
 
     const state = (jobId: string) => {

@@ -22,18 +22,7 @@ function parse(argv: string[]): { port: number; seed: string; caFile?: string } 
 async function main(): Promise<void> {
     const args = parse(process.argv.slice(2));
     const emu = await startEmulator({ port: args.port, seed: args.seed, caCertPath: args.caFile });
-    const vars: [string, string][] = [
-        ["AZURE_TENANT_ID", emu.tenantId],
-        ["AZURE_CLIENT_ID", emu.clientId],
-        ["AZURE_CLIENT_SECRET", emu.clientSecret],
-        ["NODE_EXTRA_CA_CERTS", emu.caCertPath],
-        ["ENTRA_SYNC_GRAPH_ENDPOINT", emu.graphEndpoint],
-        ["ENTRA_SYNC_AUTHORITY_HOST", emu.authorityHost],
-        ["ENTRA_SYNC_SERVICE_PRINCIPAL_ID", emu.seed.servicePrincipalId],
-        ["ENTRA_SYNC_PAUSED_JOB_ID", emu.seed.pausedJobId],
-        ["ENTRA_SYNC_QUARANTINED_JOB_ID", emu.seed.quarantinedJobId],
-    ];
-    for (const [k, v] of vars) console.log(`export ${k}=${v}`);
+    for (const [k, v] of Object.entries(emu.environment())) console.log(`export ${k}=${v}`);
     console.error(`# entra-sync-emulator listening on ${emu.graphEndpoint}; Ctrl-C stops it`);
     const stop = () => void emu.close().then(() => process.exit(0));
     process.on("SIGINT", stop);

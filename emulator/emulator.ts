@@ -132,6 +132,24 @@ export class Emulator {
         server.on("request", (req, res) => void this.handle(req, res));
     }
 
+    /**
+     * The variables that point a stack (or a provider host) at this emulator, in the order the CLI
+     * prints them: its permitted client as AZURE_*, its CA, its endpoints and the seeded ids.
+     */
+    environment(): Record<string, string> {
+        return {
+            AZURE_TENANT_ID: this.tenantId,
+            AZURE_CLIENT_ID: this.clientId,
+            AZURE_CLIENT_SECRET: this.clientSecret,
+            NODE_EXTRA_CA_CERTS: this.caCertPath,
+            ENTRA_SYNC_GRAPH_ENDPOINT: this.graphEndpoint,
+            ENTRA_SYNC_AUTHORITY_HOST: this.authorityHost,
+            ENTRA_SYNC_SERVICE_PRINCIPAL_ID: this.seed.servicePrincipalId,
+            ENTRA_SYNC_PAUSED_JOB_ID: this.seed.pausedJobId,
+            ENTRA_SYNC_QUARANTINED_JOB_ID: this.seed.quarantinedJobId,
+        };
+    }
+
     // ---- model -------------------------------------------------------------------------------
 
     addClient(opts: Partial<ClientRecord> = {}): ClientRecord {

@@ -15,15 +15,7 @@ export function startTestEmulator(opts: EmulatorOptions = {}): Promise<Emulator>
 
 /** Environment that points the provider at an emulator with its permitted client (AZURE_* variables). */
 export function emulatorEnv(emu: Emulator, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    return {
-        ENTRA_SYNC_GRAPH_ENDPOINT: emu.graphEndpoint,
-        ENTRA_SYNC_AUTHORITY_HOST: emu.authorityHost,
-        AZURE_TENANT_ID: emu.tenantId,
-        AZURE_CLIENT_ID: emu.clientId,
-        AZURE_CLIENT_SECRET: emu.clientSecret,
-        ENTRA_SYNC_POLL_INTERVAL_SECONDS: "0.05",
-        ...extra,
-    };
+    return { ...emu.environment(), ENTRA_SYNC_POLL_INTERVAL_SECONDS: "0.05", ...extra };
 }
 
 /** Sets variables in this process for the duration of fn (restored afterwards). */
