@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     const emu = await startEmulator({ port: args.port, seed: args.seed, caCertPath: args.caFile });
     for (const [k, v] of Object.entries(emu.environment())) console.log(`export ${k}=${v}`);
     console.error(`# entra-sync-emulator listening on ${emu.graphEndpoint}; Ctrl-C stops it`);
+    console.error(`# a client without the permission (Graph answers 403): AZURE_CLIENT_ID=${emu.unprivilegedClient.clientId} AZURE_CLIENT_SECRET=${emu.unprivilegedClient.clientSecret}`);
     const stop = () => void emu.close().then(() => process.exit(0));
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);

@@ -48,7 +48,7 @@ export class GraphRequestError extends SyncJobStartError {
     readonly code?: string;
     readonly requestId?: string;
     constructor(info: GraphRequestInfo, readonly hint: string, detail?: string) {
-        super(`${describe(info)}${detail ? `: ${detail}` : ""}. ${hint}`);
+        super(`${describe(info)}${detail ? `: ${detail.trim().replace(/\.+$/, "")}` : ""}. ${hint}`);
         this.operation = info.operation;
         this.method = info.method;
         this.path = info.path;

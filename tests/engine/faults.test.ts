@@ -95,6 +95,24 @@ describe("engine protocol: faults, bad input and secrets", function () {
         assert.strictEqual(emu.count({ kind: "start" }), 1);
     });
 
+    it("configure races: stack config is in place for concurrent first calls (the host caches the provider before configure resolves)", async () => {
+        // The environment names the unprivileged client; the stack config names the permitted one and must win.
+        stack = await TestStack.start(emu, {
+            env: { AZURE_CLIENT_ID: emu.unprivilegedClient.clientId, AZURE_CLIENT_SECRET: emu.unprivilegedClient.clientSecret },
+            config: { "azuread:tenantId": emu.tenantId, "azuread:clientId": emu.clientId, "azuread:clientSecret": emu.clientSecret },
+            secretConfig: ["azuread:clientSecret"],
+        });
+        const jobs = Array.from({ length: 10 }, () => emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id);
+        const program = await stack.program(jobs.map((jobId, i) => ({ name: `r${i}`, args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId } })), "up");
+        const urn = (name: string) => stack!.engine.urn(program.resources[0].type, name);
+        // No check first: ten creates are the host's very first calls, all at once.
+        const results = await Promise.all(program.resources.map((r) => stack!.host.create(urn(r.name), {
+            ...r.inputs, startPolicy: "ifNotActive", waitFor: "none", waitTimeoutSeconds: 300, ensureActive: false, onDelete: "none", apiVersion: "v1.0",
+        })));
+        assert.deepStrictEqual(results.map((r) => r.outputs.lastAction), Array(10).fill("started"));
+        assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => t.clientId), [emu.clientId]);
+    });
+
     it("random bad jobId / servicePrincipalId / endpoints are check failures, and no request reaches the emulator", async () => {
         stack = await TestStack.start(emu);
         const program = await stack.program([{ name: "r", args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: emu.seed.pausedJobId } }], "up");
