@@ -1,3 +1,6 @@
-export { startEmulator, Emulator, EmulatorOptions, Fault, FaultRule, RequestLogEntry, RouteKind, ClientRecord, GRAPH_ROUTES } from "./emulator";
-export { AfterStart, JobRecord, JobState, ServicePrincipalRecord, QUARANTINE_REASONS } from "./jobs";
-export { generateClientCertificate, generateCa, CaMaterial } from "./certs";
+export { startEmulator, Emulator, GRAPH_ROUTES } from "./emulator";
+export type { EmulatorOptions, Fault, FaultRule, RequestLogEntry, RouteKind, ClientRecord } from "./emulator";
+export { QUARANTINE_REASONS } from "./jobs";
+export type { AfterStart, JobRecord, JobState, ServicePrincipalRecord } from "./jobs";
+export { generateClientCertificate, generateCa } from "./certs";
+export type { CaMaterial } from "./certs";
