@@ -13,7 +13,7 @@ import {
 
 /** Route names used by the request log, counters and fault injection. */
 export type RouteKind =
-    | "openid" | "token" | "instanceDiscovery"
+    | "openid" | "token" | "instanceDiscovery" | "githubOidc"
     | "listJobs" | "getJob" | "createJob" | "deleteJob" | "start" | "pause" | "restart"
     | "getServicePrincipal" | "servicePrincipalByAppId" | "unknown";
 
@@ -95,6 +95,12 @@ export class Emulator {
     /** Every request, in arrival order. */
     readonly requests: RequestLogEntry[] = [];
     tokenLifetimeSeconds: number;
+    /**
+     * GitHub Actions' OIDC token service, emulated at `${graphEndpoint}/github-oidc/token`: asked with
+     * `Authorization: Bearer ${githubOidc.requestToken}` and `audience=api://AzureADTokenExchange`, it
+     * answers `{ value: githubOidc.idToken }`. Register a client with `federatedToken: idToken`.
+     */
+    readonly githubOidc: { requestToken: string; idToken: string };
 
     private readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
     private readonly clients = new Map<string, ClientRecord>();
@@ -113,6 +119,7 @@ export class Emulator {
         this.authorityHost = `https://127.0.0.1:${port}`;
         this.caCertPath = caCertPath;
         this.tenantId = this.ids.guid("tenant");
+        this.githubOidc = { requestToken: this.ids.secret("gh-request"), idToken: `gh.${this.ids.secret("gh-id")}` };
         const main = this.addClient({ displayName: "entra-sync-emulator" });
         this.clientId = main.clientId;
         this.clientSecret = main.secret!;
@@ -314,6 +321,11 @@ export class Emulator {
                 case "openid": return this.openid(res, entry, route.tenant!);
                 case "instanceDiscovery": return this.json(res, entry, 400, { error: "invalid_instance", error_description: "AADSTS50049: Unknown or invalid instance." });
                 case "token": return this.token(res, entry, route.tenant!, body);
+                case "githubOidc": {
+                    if (req.headers.authorization !== `Bearer ${this.githubOidc.requestToken}`) return this.json(res, entry, 401, { message: "Bad credentials" });
+                    if (url.searchParams.get("audience") !== "api://AzureADTokenExchange") return this.json(res, entry, 400, { message: "unexpected audience" });
+                    return this.json(res, entry, 200, { count: 1, value: this.githubOidc.idToken });
+                }
                 case "unknown":
                     return this.graphError(res, entry, req, 400, "BadRequest", `Resource not found for the segment '${url.pathname}'.`);
                 default: return this.graph(req, res, entry, route, body);
@@ -329,6 +341,7 @@ export class Emulator {
         m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(pathname);
         if (m && method === "POST") return { kind: "token", tenant: m[1] };
         if (pathname.startsWith("/common/discovery/instance")) return { kind: "instanceDiscovery" };
+        if (pathname === "/github-oidc/token" && method === "GET") return { kind: "githubOidc" };
         m = /^\/(v1\.0|beta)\/servicePrincipals\(appId=(?:'|%27)([^/]*?)(?:'|%27)\)$/.exec(pathname);
         if (m && method === "GET") return { kind: "servicePrincipalByAppId", version: m[1], appId: decodeURIComponent(m[2]) };
         m = /^\/(v1\.0|beta)\/servicePrincipals\/([^/]+)(\/.*)?$/.exec(pathname);

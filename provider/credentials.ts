@@ -109,9 +109,22 @@ export function planCredential(s: AuthSettings): CredentialPlan {
     };
 }
 
-async function oidcAssertion(s: AuthSettings): Promise<string> {
-    if (s.oidcToken) return s.oidcToken;
-    if (s.oidcTokenFilePath) return fs.readFileSync(s.oidcTokenFilePath, "utf8").trim();
+/**
+ * Where the OIDC client assertion comes from: a token, a file (re-read each time: it is rotated), or
+ * GitHub's token service. MSAL asks for the assertion more than once per token request, so a
+ * fetched GitHub ID token is reused for a minute (they are valid for several).
+ */
+function oidcAssertion(s: AuthSettings): () => Promise<string> {
+    let fetched: { value: string; until: number } | undefined;
+    return async () => {
+        if (s.oidcToken) return s.oidcToken;
+        if (s.oidcTokenFilePath) return fs.readFileSync(s.oidcTokenFilePath, "utf8").trim();
+        if (!fetched || Date.now() > fetched.until) fetched = { value: await githubIdToken(s), until: Date.now() + 60_000 };
+        return fetched.value;
+    };
+}
+
+async function githubIdToken(s: AuthSettings): Promise<string> {
     if (s.oidcRequestUrl && s.oidcRequestToken) {
         // GitHub Actions: exchange the job's request token for an ID token with Entra's audience.
         const url = new URL(s.oidcRequestUrl);
@@ -155,7 +168,7 @@ export function createCredential(plan: CredentialPlan, s: AuthSettings, authorit
         case "ClientCertificateCredential":
             return new identity.ClientCertificateCredential(s.tenantId!, s.clientId!, { certificate: certificatePem(s) }, common);
         case "ClientAssertionCredential (OIDC)":
-            return new identity.ClientAssertionCredential(s.tenantId!, s.clientId!, () => oidcAssertion(s), common);
+            return new identity.ClientAssertionCredential(s.tenantId!, s.clientId!, oidcAssertion(s), common);
         case "ManagedIdentityCredential":
             return s.clientId ? new identity.ManagedIdentityCredential({ clientId: s.clientId }) : new identity.ManagedIdentityCredential();
         case "AzureCliCredential":

@@ -193,6 +193,29 @@ describe("provider operations against the emulator", function () {
         });
     });
 
+    describe("GitHub Actions OIDC", () => {
+        it("ARM_USE_OIDC with ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN: fetches GitHub's ID token for api://AzureADTokenExchange and uses it as the assertion", async () => {
+            const fed = emu.addClient({ federatedToken: emu.githubOidc.idToken });
+            await withEnv({
+                ...CLEAR, ARM_USE_OIDC: "true", ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: fed.clientId,
+                ACTIONS_ID_TOKEN_REQUEST_URL: `${emu.graphEndpoint}/github-oidc/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.githubOidc.requestToken,
+            }, async () => {
+                const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                assert.strictEqual(r.outs!.lastAction, "started");
+                assert.deepStrictEqual(emu.requests.filter((x) => x.kind === "githubOidc" || x.kind === "token").map((x) => `${x.kind} ${x.status} ${x.clientId ?? ""}`.trim()),
+                    ["githubOidc 200", `token 200 ${fed.clientId}`]);
+            });
+        });
+        it("ARM_USE_OIDC without any token source: a CredentialError that says where a token can come from", async () => {
+            await withEnv({ ...CLEAR, ARM_USE_OIDC: "true", ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: emu.clientId }, async () => {
+                const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
+                assert.ok(e instanceof CredentialError, e.message);
+                assert.match(e.message, /^get token failed with ClientAssertionCredential \(OIDC\) \(client \S+ from ARM_CLIENT_ID, token from none found, tenant from ARM_TENANT_ID\).*useOidc is set but there is no token: set azuread:oidcToken/);
+                assert.deepStrictEqual(emu.graphCalls(), []);
+            });
+        });
+    });
+
     describe("sharing and concurrency", () => {
         it("50 concurrent creates on 50 paused jobs: one token request, exactly 3 Graph calls each", async () => {
             const jobs = Array.from({ length: 50 }, () => emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id);
