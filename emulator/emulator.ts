@@ -13,7 +13,7 @@ import {
 
 /** Route names used by the request log, counters and fault injection. */
 export type RouteKind =
-    | "openid" | "token" | "instanceDiscovery" | "githubOidc"
+    | "openid" | "token" | "instanceDiscovery" | "githubOidc" | "managedIdentity"
     | "listJobs" | "getJob" | "createJob" | "deleteJob" | "start" | "pause" | "restart"
     | "getServicePrincipal" | "servicePrincipalByAppId" | "unknown";
 
@@ -101,6 +101,11 @@ export class Emulator {
      * answers `{ value: githubOidc.idToken }`. Register a client with `federatedToken: idToken`.
      */
     readonly githubOidc: { requestToken: string; idToken: string };
+    /**
+     * An App Service managed identity endpoint at `managedIdentity.endpoint` (set IDENTITY_ENDPOINT to
+     * it and IDENTITY_HEADER to `managedIdentity.header`); its tokens belong to a permitted client.
+     */
+    readonly managedIdentity: { endpoint: string; header: string; clientId: string };
 
     private readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
     private readonly clients = new Map<string, ClientRecord>();
@@ -125,6 +130,8 @@ export class Emulator {
         this.clientSecret = main.secret!;
         const weak = this.addClient({ displayName: "no-permission", permitted: false });
         this.unprivilegedClient = { clientId: weak.clientId, clientSecret: weak.secret! };
+        const mi = this.addClient({ displayName: "managed identity" });
+        this.managedIdentity = { endpoint: `${this.authorityHost}/msi/token`, header: this.ids.secret("mi-header"), clientId: mi.clientId };
         const sp = this.addServicePrincipal({ displayName: "SCIM app (emulated)" });
         this.seed = {
             servicePrincipalId: sp.id,
@@ -321,6 +328,7 @@ export class Emulator {
                 case "openid": return this.openid(res, entry, route.tenant!);
                 case "instanceDiscovery": return this.json(res, entry, 400, { error: "invalid_instance", error_description: "AADSTS50049: Unknown or invalid instance." });
                 case "token": return this.token(res, entry, route.tenant!, body);
+                case "managedIdentity": return this.managedIdentityToken(req, res, entry, url);
                 case "githubOidc": {
                     if (req.headers.authorization !== `Bearer ${this.githubOidc.requestToken}`) return this.json(res, entry, 401, { message: "Bad credentials" });
                     if (url.searchParams.get("audience") !== "api://AzureADTokenExchange") return this.json(res, entry, 400, { message: "unexpected audience" });
@@ -342,6 +350,7 @@ export class Emulator {
         if (m && method === "POST") return { kind: "token", tenant: m[1] };
         if (pathname.startsWith("/common/discovery/instance")) return { kind: "instanceDiscovery" };
         if (pathname === "/github-oidc/token" && method === "GET") return { kind: "githubOidc" };
+        if (pathname === "/msi/token" && method === "GET") return { kind: "managedIdentity" };
         m = /^\/(v1\.0|beta)\/servicePrincipals\(appId=(?:'|%27)([^/]*?)(?:'|%27)\)$/.exec(pathname);
         if (m && method === "GET") return { kind: "servicePrincipalByAppId", version: m[1], appId: decodeURIComponent(m[2]) };
         m = /^\/(v1\.0|beta)\/servicePrincipals\/([^/]+)(\/.*)?$/.exec(pathname);
@@ -448,12 +457,33 @@ export class Emulator {
         if (!audience) {
             return this.json(res, entry, 400, aadError("invalid_scope", 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`));
         }
-        const token = makeJwt({ aud: audience, tid: tenant, appid: clientId, roles: client.permitted ? ["Synchronization.ReadWrite.All"] : [] });
-        this.tokens.set(token, { clientId, tenantId: tenant, audience, expiresAt: Date.now() + this.tokenLifetimeSeconds * 1000 });
-        this.issued.push(token);
+        const token = this.issue(clientId, tenant, audience);
         this.json(res, entry, 200, {
             token_type: "Bearer", expires_in: this.tokenLifetimeSeconds, ext_expires_in: this.tokenLifetimeSeconds, access_token: token,
         });
+    }
+
+    private managedIdentityToken(req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry, url: URL): void {
+        if (req.headers["x-identity-header"] !== this.managedIdentity.header) {
+            return this.json(res, entry, 401, { statusCode: 401, message: "The identity header is missing or wrong." });
+        }
+        const resource = (url.searchParams.get("resource") ?? "").replace(/\/$/, "");
+        if (!resource) return this.json(res, entry, 400, { statusCode: 400, message: "resource is required" });
+        entry.clientId = this.managedIdentity.clientId;
+        entry.scope = resource;
+        const token = this.issue(this.managedIdentity.clientId, this.tenantId, resource);
+        this.json(res, entry, 200, {
+            access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + this.tokenLifetimeSeconds),
+            resource, token_type: "Bearer", client_id: this.managedIdentity.clientId,
+        });
+    }
+
+    private issue(clientId: string, tenantId: string, audience: string): string {
+        const permitted = this.clients.get(clientId)?.permitted ?? false;
+        const token = makeJwt({ aud: audience, tid: tenantId, appid: clientId, roles: permitted ? ["Synchronization.ReadWrite.All"] : [] });
+        this.tokens.set(token, { clientId, tenantId, audience, expiresAt: Date.now() + this.tokenLifetimeSeconds * 1000 });
+        this.issued.push(token);
+        return token;
     }
 
     private assertionValid(client: ClientRecord, assertion: string): boolean {

@@ -193,6 +193,18 @@ describe("provider operations against the emulator", function () {
         });
     });
 
+    describe("managed identity", () => {
+        it("ARM_USE_MSI: ManagedIdentityCredential (App Service endpoint, emulated) gets the token", async () => {
+            await withEnv({ ...CLEAR, ARM_USE_MSI: "true", IDENTITY_ENDPOINT: emu.managedIdentity.endpoint, IDENTITY_HEADER: emu.managedIdentity.header }, async () => {
+                const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                assert.strictEqual(r.outs!.lastAction, "started");
+                assert.deepStrictEqual(emu.requests.filter((x) => x.kind === "managedIdentity" || x.kind === "token").map((x) => [x.kind, x.status, x.scope]),
+                    [["managedIdentity", 200, emu.graphEndpoint]]);
+                assert.deepStrictEqual(new Set(emu.filter({ kind: "getJob" }).map((x) => x.clientId)), new Set([emu.managedIdentity.clientId]));
+            });
+        });
+    });
+
     describe("GitHub Actions OIDC", () => {
         it("ARM_USE_OIDC with ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN: fetches GitHub's ID token for api://AzureADTokenExchange and uses it as the assertion", async () => {
             const fed = emu.addClient({ federatedToken: emu.githubOidc.idToken });
