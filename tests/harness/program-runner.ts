@@ -22,16 +22,23 @@ async function main(): Promise<void> {
         if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
         return v;
     };
+    // Mocked answers for other providers' resources and functions (e.g. azuread), by type/token:
+    // { resources: { [type]: { id?, state? } }, calls: { [token]: outputs } }.
+    const mocks = JSON.parse(process.env.ENTRA_SYNC_MOCKS ?? "{}") as {
+        resources?: Record<string, { id?: string; state?: Record<string, unknown> }>;
+        calls?: Record<string, Record<string, unknown>>;
+    };
     pulumi.runtime.setMocks({
         newResource(args) {
             if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
                 resources.push({ type: args.type, name: args.name, inputs: toJson(args.inputs) });
             }
             // test:index:Upstream stands for a resource whose outputs are known only after up.
-            const state = args.type === "test:index:Upstream" && preview ? { revision: UNKNOWN } : args.inputs;
-            return { id: `${args.name}-id`, state };
+            const mocked = mocks.resources?.[args.type];
+            const state = args.type === "test:index:Upstream" && preview ? { revision: UNKNOWN } : { ...args.inputs, ...mocked?.state };
+            return { id: mocked?.id ?? `${args.name}-id`, state };
         },
-        call: () => ({}),
+        call: (args) => mocks.calls?.[args.token] ?? {},
     }, process.env.ENTRA_SYNC_PROGRAM_PROJECT ?? "entra-sync-test", "test", preview);
     let failure: string | undefined;
     process.on("unhandledRejection", (e) => (failure = (e as Error)?.message ?? String(e)));

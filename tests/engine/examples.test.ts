@@ -1,0 +1,70 @@
+/**
+ * examples/azuread, the real-world stack, run for real except for the azuread provider: its
+ * resources are mocked (the azuread job's id in azuread's own /servicePrincipals/…/jobs/… form),
+ * SyncJobStart goes through the real provider host to the emulator.
+ */
+import * as assert from "assert";
+import * as crypto from "crypto";
+import * as path from "path";
+import { Emulator } from "../../emulator";
+import { Engine, ProviderHost, repoRoot, runProgram } from "../harness/engine";
+import { emulatorEnv, startTestEmulator } from "../harness/testEnv";
+
+const PROGRAM = path.join(repoRoot, "examples/azuread/index.ts");
+const PROJECT = "entra-sync-azuread";
+
+describe("examples/azuread through the provider host (azuread mocked)", function () {
+    this.timeout(120_000);
+    let emu: Emulator;
+    let host: ProviderHost;
+    beforeEach(async () => {
+        emu = await startTestEmulator();
+        host = await ProviderHost.start(path.dirname(PROGRAM), emulatorEnv(emu));
+        await host.configure({});
+    });
+    afterEach(async () => {
+        await host.stop();
+        await emu.close();
+    });
+
+    function run(scimToken: string) {
+        const sp = emu.seed.servicePrincipalId;
+        const job = emu.seed.quarantinedJobId;
+        return runProgram(PROGRAM, "up", {
+            ENTRA_SYNC_PROGRAM_PROJECT: PROJECT,
+            PULUMI_CONFIG: JSON.stringify({ [`${PROJECT}:scimUrl`]: "https://scim.example/api/2.0/preview/scim", [`${PROJECT}:scimToken`]: scimToken }),
+            PULUMI_CONFIG_SECRET_KEYS: JSON.stringify([`${PROJECT}:scimToken`]),
+            ENTRA_SYNC_MOCKS: JSON.stringify({
+                resources: {
+                    "azuread:index/applicationFromTemplate:ApplicationFromTemplate": { state: { servicePrincipalObjectId: sp } },
+                    "azuread:index/synchronizationJob:SynchronizationJob": { id: `/servicePrincipals/${sp}/synchronization/jobs/${job}` },
+                },
+                calls: { "azuread:index/getApplicationTemplate:getApplicationTemplate": { templateId: "8b1025e4-1dd2-430b-a150-2ef79cd700f5" } },
+            }),
+        });
+    }
+
+    it("resumes the quarantined job given azuread's job id; the secret-derived trigger is secret; a token rotation starts it again", async () => {
+        const engine = new Engine(host, "test", PROJECT);
+        const first = await run("scim-token-one");
+        assert.strictEqual(first.error, undefined);
+        assert.deepStrictEqual((await engine.up(first)).map((s) => `${s.op} ${s.ok} ${s.error ?? ""}`.trim()), ["create true"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
+        const r = Object.values(engine.resources)[0];
+        assert.strictEqual(r.id, `${emu.seed.servicePrincipalId}/${emu.seed.quarantinedJobId}`);
+        assert.deepStrictEqual([r.outputs.jobId, r.outputs.status, r.outputs.waitFor], [emu.seed.quarantinedJobId, "Active", "active"]);
+        assert.deepStrictEqual(r.secretOutputs, ["triggers"]);
+        const digest = crypto.createHash("sha256").update("https://scim.example/api/2.0/preview/scim\nscim-token-one").digest("hex");
+        assert.strictEqual((r.outputs.triggers as { secret: string }).secret, digest);
+        const checkpoint = engine.checkpoint();
+        assert.ok(!checkpoint.includes(digest) && !checkpoint.includes("scim-token-one"));
+
+        emu.clearLog();
+        assert.deepStrictEqual((await engine.up(await run("scim-token-one"))).map((s) => s.op), ["same"]);
+        assert.deepStrictEqual(emu.graphCalls(), []);
+        emu.setJobState(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId, "Quarantine", "EncounteredQuarantineException");
+        assert.deepStrictEqual((await engine.up(await run("scim-token-two"))).map((s) => s.op), ["update"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
+        assert.strictEqual(Object.values(engine.resources)[0].outputs.startCount, 2);
+    });
+});
