@@ -4,7 +4,7 @@ import { CachedCredential, createCredential, planCredential, readConfig, resolve
 import { decide } from "./diff";
 import { PartialStartError } from "./errors";
 import { GraphSession, JobView, readLimits } from "./graph";
-import { checkInputs, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
+import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
 import { ensureStarted, FailedAfterStart, JobTarget, pauseJob, readJobIfExists, StartResult } from "./jobs";
 
 /**
@@ -55,7 +55,7 @@ async function withJobLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 function target(i: ProviderInputs): JobTarget {
-    return { servicePrincipalId: i.servicePrincipalId, jobId: i.jobId, apiVersion: i.apiVersion };
+    return { servicePrincipalId: i.servicePrincipalId, jobId: i.jobId, apiVersion: i.apiVersion ?? DEFAULTS.apiVersion };
 }
 
 function stripUndefined<T extends object>(o: T): T {
