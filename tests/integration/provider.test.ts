@@ -277,10 +277,19 @@ describe("provider operations against the emulator", function () {
             });
         });
 
-        it("a connection reset on POST start is retried; the job is started once", async () => {
+        it("504 bursts are retried like 429/503", async () => {
+            emu.inject({ fault: { kind: "status", status: 504, retryAfterSeconds: 0 }, routes: ["getJob"], times: 2 });
+            const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+            assert.strictEqual(r.outs!.status, "Active");
+            assert.deepStrictEqual(emu.filter({ kind: "getJob" }).map((x) => x.status), [504, 504, 200, 200]);
+        });
+
+        it("a connection reset on GET and on POST start is retried; the job is started once", async () => {
+            emu.inject({ fault: { kind: "reset" }, routes: ["getJob"], times: 1 });
             emu.inject({ fault: { kind: "reset" }, routes: ["start"], times: 1 });
             const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
             assert.strictEqual(r.outs!.lastAction, "started");
+            assert.deepStrictEqual(emu.filter({ kind: "getJob" }).map((x) => x.status), [-1, 200, 200]);
             assert.deepStrictEqual(emu.filter({ kind: "start" }).map((x) => x.status), [-1, 204]);
             assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
         });
