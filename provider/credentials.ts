@@ -196,8 +196,6 @@ export function scrub(text: string, s: AuthSettings): string {
 export class CachedCredential implements TokenCredential {
     private token?: AccessToken & { renewAt: number };
     private pending?: Promise<AccessToken>;
-    /** Token requests made (for tests and benchmarks). */
-    requests = 0;
 
     constructor(private readonly inner: TokenCredential, readonly plan: CredentialPlan, private readonly settings: AuthSettings) {}
 
@@ -213,7 +211,6 @@ export class CachedCredential implements TokenCredential {
         const now = Date.now();
         if (this.token && now < this.token.renewAt) return this.token;
         if (!this.pending) {
-            this.requests++;
             this.pending = this.fetch(scopes, options).finally(() => (this.pending = undefined));
         }
         return this.pending;
@@ -223,7 +220,7 @@ export class CachedCredential implements TokenCredential {
         let token: AccessToken | null;
         const started = Date.now();
         try {
-            token = await this.inner.getToken(scopes, { ...options, tenantId: undefined });
+            token = await this.inner.getToken(scopes, options);
         } catch (e) {
             const msg = (e as Error).message ?? String(e);
             throw new CredentialError(this.plan.description, this.plan.tenantId, scrub(firstLines(msg), this.settings) +

@@ -53,7 +53,6 @@ export function toJobView(body: any): JobView {
 /** Per call: when retries must stop, and how many happened (for the error message). */
 class CallBudget implements MiddlewareOptions {
     retries = 0;
-    lastStatus?: number;
     constructor(readonly deadline: number, readonly attemptTimeoutMs: number) {}
 }
 
@@ -77,9 +76,9 @@ export class TransportRetryHandler implements Middleware {
     async execute(context: Context): Promise<void> {
         const budget = context.middlewareControl?.getMiddlewareOptions(CallBudget) as CallBudget | undefined;
         for (let attempt = 0; ; attempt++) {
+            const limit = budget?.attemptTimeoutMs ?? 30_000;
             const controller = new AbortController();
-            const timer = setTimeout(() => controller.abort(new Error(`no response within ${budget?.attemptTimeoutMs ?? 0} ms`)),
-                budget?.attemptTimeoutMs ?? 30_000);
+            const timer = setTimeout(() => controller.abort(new Error(`no response within ${limit} ms`)), limit);
             try {
                 context.options = { ...(context.options ?? {}), signal: controller.signal };
                 await this.next!.execute(context);
@@ -88,7 +87,6 @@ export class TransportRetryHandler implements Middleware {
                 const wait = Math.min(250 * 2 ** attempt, 4000) * (0.75 + Math.random() / 2);
                 if (!budget || Date.now() + wait > budget.deadline) throw e;
                 budget.retries++;
-                budget.lastStatus = undefined;
                 await new Promise((r) => setTimeout(r, wait));
             } finally {
                 clearTimeout(timer);
@@ -156,7 +154,6 @@ export class GraphSession {
             const budget = new CallBudget(Date.now() + this.limits.retryBudgetMs, this.limits.requestTimeoutMs);
             const retryOptions = new RetryHandlerOptions(1, 10, (_d, _a, _req, _opts, response: Response) => {
                 const wait = retryAfterMs(response);
-                budget.lastStatus = response?.status;
                 if (Date.now() + wait > budget.deadline) return false;
                 budget.retries++;
                 return true;

@@ -8,6 +8,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -42,7 +43,7 @@ export function runProgram(program: string, mode: "up" | "preview", env: NodeJS.
     const runner = path.join(__dirname, "program-runner.ts");
     if ((env.ENTRA_SYNC_PROGRAM?.length ?? 0) > 32 * 1024) {
         // Too large for one environment variable (E2BIG): hand the scenario over in a file.
-        const file = path.join(fs.mkdtempSync(path.join(require("os").tmpdir(), "entra-sync-program-")), "scenario.json");
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-program-")), "scenario.json");
         fs.writeFileSync(file, env.ENTRA_SYNC_PROGRAM!);
         env = { ...env, ENTRA_SYNC_PROGRAM: undefined, ENTRA_SYNC_PROGRAM_FILE: file };
     }
