@@ -9,8 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Emulator, startEmulator } from "../emulator";
-import { packedConsumer } from "../tests/harness/consumer";
-import { Engine, ProgramResult, ProviderHost, repoRoot, runProgram } from "../tests/harness/engine";
+import { Engine, packedConsumer, ProgramResult, repoRoot, runProgram, scenarioEnv, startHost } from "../harness";
 
 const QUICK = process.argv.includes("--quick");
 const OUT = process.env.ENTRA_SYNC_BENCH_OUT ?? path.join(repoRoot, "docs/benchmark");
@@ -18,7 +17,7 @@ const NS = QUICK ? [1, 5] : [1, 50, 200, 1000];
 const LATENCIES = QUICK ? [20] : [20, 50];
 const CONCURRENCY = 16; // the provider's default bound on Graph requests in flight
 const THROTTLE = { n: QUICK ? 5 : 100, rate: 10 };
-const GUARD = path.join(repoRoot, "tests/harness/loopback-guard.js");
+const GUARD = path.join(repoRoot, "tests/support/loopback-guard.js");
 
 interface Run {
     variant: "SyncJobStart" | "raw-HTTP" | "naive";
@@ -48,7 +47,7 @@ async function withJobs(n: number, latencyMs: number, fn: (emu: Emulator, jobs: 
 }
 
 function scenario(emu: Emulator, jobs: string[]): NodeJS.ProcessEnv {
-    return { ENTRA_SYNC_PROGRAM: JSON.stringify({ resources: jobs.map((jobId, i) => ({ name: `job${i}`, args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId } })) }) };
+    return scenarioEnv({ resources: jobs.map((jobId, i) => ({ name: `job${i}`, args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId } })) });
 }
 
 function perResource(emu: Emulator, n: number): Record<string, number> {
@@ -64,9 +63,8 @@ async function deploy(variant: Run["variant"], program: string, n: number, laten
     await withJobs(n, latencyMs, async (emu, jobs) => {
         const result: ProgramResult = await runProgram(program, "up", scenario(emu, jobs));
         if (result.error) throw new Error(result.error);
-        const host = await ProviderHost.start(path.dirname(program), childEnv(emu));
+        const host = await startHost({ programDir: path.dirname(program), env: childEnv(emu) });
         try {
-            await host.configure({});
             emu.clearLog();
             const t0 = performance.now();
             const steps = await new Engine(host).up(result);
@@ -101,9 +99,8 @@ async function throttled(variant: Run["variant"], program: string): Promise<Reco
     let out!: Record<string, number | string>;
     await withJobs(THROTTLE.n, 0, async (emu, jobs) => {
         const result = await runProgram(program, "up", scenario(emu, jobs));
-        const host = await ProviderHost.start(path.dirname(program), childEnv(emu));
+        const host = await startHost({ programDir: path.dirname(program), env: childEnv(emu) });
         try {
-            await host.configure({});
             emu.clearLog();
             emu.throttle(THROTTLE.rate, THROTTLE.rate);
             const t0 = performance.now();
@@ -126,9 +123,8 @@ async function throttled(variant: Run["variant"], program: string): Promise<Reco
 async function quietRuns(program: string, n: number): Promise<Record<string, number>> {
     let out!: Record<string, number>;
     await withJobs(n, 0, async (emu, jobs) => {
-        const host = await ProviderHost.start(path.dirname(program), childEnv(emu));
+        const host = await startHost({ programDir: path.dirname(program), env: childEnv(emu) });
         try {
-            await host.configure({});
             const engine = new Engine(host);
             await engine.preview(await runProgram(program, "preview", scenario(emu, jobs)));
             const preview = emu.requests.length;

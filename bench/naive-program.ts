@@ -7,7 +7,7 @@ import { ClientSecretCredential } from "@azure/identity";
 import { Client } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
+import { loadScenario } from "../harness/scenario";
 
 const naiveProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: { servicePrincipalId: string; jobId: string }) {
@@ -33,6 +33,4 @@ class NaiveSyncJobStart extends pulumi.dynamic.Resource {
     }
 }
 
-const file = process.env.ENTRA_SYNC_PROGRAM_FILE;
-const scenario = JSON.parse(file ? fs.readFileSync(file, "utf8") : process.env.ENTRA_SYNC_PROGRAM ?? '{"resources":[]}') as { resources: { name: string; args: { servicePrincipalId: string; jobId: string } }[] };
-for (const r of scenario.resources) new NaiveSyncJobStart(r.name, r.args);
+for (const r of loadScenario<{ servicePrincipalId: string; jobId: string }>().resources) new NaiveSyncJobStart(r.name, r.args);

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Emulator, startEmulator } from "../emulator";
-import { Engine, ProviderHost, runProgram, Step } from "../tests/harness/engine";
+import { Stack, Step } from "../harness";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROGRAM = path.join(ROOT, "examples/basic/index.ts");
@@ -25,28 +25,21 @@ interface Driver {
 /** The engine-protocol harness: the program under setMocks, the real provider host over gRPC. */
 class HarnessDriver implements Driver {
     readonly name = "engine-protocol harness (real @pulumi/pulumi provider host over gRPC; no pulumi CLI on PATH)";
-    private constructor(private readonly host: ProviderHost, private readonly engine: Engine, private readonly env: NodeJS.ProcessEnv) {}
+    private constructor(private readonly stack: Stack) {}
     static async start(env: NodeJS.ProcessEnv): Promise<HarnessDriver> {
-        const host = await ProviderHost.start(path.dirname(PROGRAM), env);
-        await host.getPluginInfo();
-        await host.configure({});
-        return new HarnessDriver(host, new Engine(host, "demo", PROJECT), env);
+        return new HarnessDriver(await Stack.start({ program: PROGRAM, env, stack: "demo", project: PROJECT }));
     }
-    private program(config: Record<string, string>, mode: "up" | "preview") {
-        const pulumiConfig = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-        return runProgram(PROGRAM, mode, { ...this.env, ENTRA_SYNC_PROGRAM_PROJECT: PROJECT, PULUMI_CONFIG: JSON.stringify(pulumiConfig) });
+    preview(config: Record<string, string>): Promise<Step[]> {
+        return this.stack.preview({ config });
     }
-    async preview(config: Record<string, string>): Promise<Step[]> {
-        return this.engine.preview(await this.program(config, "preview"));
-    }
-    async up(config: Record<string, string>): Promise<Step[]> {
-        return this.engine.up(await this.program(config, "up"));
+    up(config: Record<string, string>): Promise<Step[]> {
+        return this.stack.up({ config });
     }
     refresh(): Promise<Step[]> {
-        return this.engine.refresh();
+        return this.stack.refresh();
     }
     close(): Promise<void> {
-        return this.host.stop();
+        return this.stack.stop();
     }
 }
 

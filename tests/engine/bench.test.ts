@@ -3,7 +3,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { repoRoot } from "../harness/engine";
+import { repoRoot } from "../../harness";
 
 // The benchmark's smoke run: it runs and reports every figure. No timing is asserted here.
 describe("bench (npm run bench -- --quick)", function () {

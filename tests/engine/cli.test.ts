@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Emulator } from "../../emulator";
-import { repoRoot } from "../harness/engine";
-import { emulatorEnv, startTestEmulator } from "../harness/testEnv";
+import { repoRoot } from "../../harness";
+import { emulatorEnv, startTestEmulator } from "../support/testEnv";
 
 function pulumiOnPath(): boolean {
     try {

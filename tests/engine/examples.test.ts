@@ -7,8 +7,9 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as path from "path";
 import { Emulator } from "../../emulator";
-import { Engine, ProviderHost, repoRoot, runProgram } from "../harness/engine";
-import { emulatorEnv, startTestEmulator } from "../harness/testEnv";
+import { repoRoot, Stack } from "../../harness";
+import { startTestStack } from "../support/testStack";
+import { startTestEmulator } from "../support/testEnv";
 
 const PROGRAM = path.join(repoRoot, "examples/azuread/index.ts");
 const PROJECT = "entra-sync-azuread";
@@ -16,36 +17,34 @@ const PROJECT = "entra-sync-azuread";
 describe("examples/azuread through the provider host (azuread mocked)", function () {
     this.timeout(120_000);
     let emu: Emulator;
-    let host: ProviderHost;
+    let stack: Stack;
     beforeEach(async () => {
         emu = await startTestEmulator();
-        host = await ProviderHost.start(path.dirname(PROGRAM), emulatorEnv(emu));
-        await host.configure({});
+        const sp = emu.seed.servicePrincipalId;
+        const job = emu.seed.quarantinedJobId;
+        stack = await startTestStack(emu, {
+            program: PROGRAM, project: PROJECT,
+            env: {
+                PULUMI_CONFIG_SECRET_KEYS: JSON.stringify([`${PROJECT}:scimToken`]),
+                ENTRA_SYNC_MOCKS: JSON.stringify({
+                    resources: {
+                        "azuread:index/applicationFromTemplate:ApplicationFromTemplate": { state: { servicePrincipalObjectId: sp } },
+                        "azuread:index/synchronizationJob:SynchronizationJob": { id: `/servicePrincipals/${sp}/synchronization/jobs/${job}` },
+                    },
+                    calls: { "azuread:index/getApplicationTemplate:getApplicationTemplate": { templateId: "8b1025e4-1dd2-430b-a150-2ef79cd700f5" } },
+                }),
+            },
+        });
     });
     afterEach(async () => {
-        await host.stop();
+        await stack.stop();
         await emu.close();
     });
 
-    function run(scimToken: string) {
-        const sp = emu.seed.servicePrincipalId;
-        const job = emu.seed.quarantinedJobId;
-        return runProgram(PROGRAM, "up", {
-            ENTRA_SYNC_PROGRAM_PROJECT: PROJECT,
-            PULUMI_CONFIG: JSON.stringify({ [`${PROJECT}:scimUrl`]: "https://scim.example/api/2.0/preview/scim", [`${PROJECT}:scimToken`]: scimToken }),
-            PULUMI_CONFIG_SECRET_KEYS: JSON.stringify([`${PROJECT}:scimToken`]),
-            ENTRA_SYNC_MOCKS: JSON.stringify({
-                resources: {
-                    "azuread:index/applicationFromTemplate:ApplicationFromTemplate": { state: { servicePrincipalObjectId: sp } },
-                    "azuread:index/synchronizationJob:SynchronizationJob": { id: `/servicePrincipals/${sp}/synchronization/jobs/${job}` },
-                },
-                calls: { "azuread:index/getApplicationTemplate:getApplicationTemplate": { templateId: "8b1025e4-1dd2-430b-a150-2ef79cd700f5" } },
-            }),
-        });
-    }
+    const run = (scimToken: string) => stack.program({ config: { scimUrl: "https://scim.example/api/2.0/preview/scim", scimToken } }, "up");
 
     it("resumes the quarantined job given azuread's job id; the secret-derived trigger is secret; a token rotation starts it again", async () => {
-        const engine = new Engine(host, "test", PROJECT);
+        const engine = stack.engine;
         const first = await run("scim-token-one");
         assert.strictEqual(first.error, undefined);
         assert.deepStrictEqual((await engine.up(first)).map((s) => `${s.op} ${s.ok} ${s.error ?? ""}`.trim()), ["create true"]);

@@ -5,13 +5,14 @@
 import * as assert from "assert";
 import * as fc from "fast-check";
 import { Emulator } from "../../emulator";
-import { ResourceSpec, summary, TestStack } from "../harness/stack";
-import { startTestEmulator } from "../harness/testEnv";
+import { ResourceSpec, Stack, summary } from "../../harness";
+import { startTestStack } from "../support/testStack";
+import { startTestEmulator } from "../support/testEnv";
 
 describe("engine protocol: faults, bad input and secrets", function () {
     this.timeout(180_000);
     let emu: Emulator;
-    let stack: TestStack | undefined;
+    let stack: Stack | undefined;
     beforeEach(async () => (emu = await startTestEmulator()));
     afterEach(async () => {
         await stack?.stop();
@@ -20,7 +21,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
     });
 
     it("50 resources created concurrently: all succeed, one token request, each job started once", async () => {
-        stack = await TestStack.start(emu);
+        stack = await startTestStack(emu);
         const specs: ResourceSpec[] = Array.from({ length: 50 }, (_, i) => ({
             name: `job${i}`, args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: emu.addJob(emu.seed.servicePrincipalId, { state: i % 2 ? "Paused" : "Quarantine" }).id, triggers: { i } },
         }));
@@ -37,7 +38,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
     });
 
     it("waitFor active, quarantined again: a partial failure records the start; the next up does not start again", async () => {
-        stack = await TestStack.start(emu);
+        stack = await startTestStack(emu);
         const job = emu.addJob(emu.seed.servicePrincipalId, { state: "Quarantine", afterStart: { kind: "requarantine", ms: 100, reason: "TooManyDeletes" } });
         const spec: ResourceSpec = { name: "resume", args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: job.id, triggers: { v: 1 }, waitFor: "active", waitTimeoutSeconds: 10 } };
         const [step] = await stack.up([spec]);
@@ -54,7 +55,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
     });
 
     it("never active within waitTimeoutSeconds: fails in bounded time, start recorded", async () => {
-        stack = await TestStack.start(emu);
+        stack = await startTestStack(emu);
         const job = emu.addJob(emu.seed.servicePrincipalId, { state: "Paused", afterStart: { kind: "stuck" } });
         const t0 = Date.now();
         const [step] = await stack.up([{ name: "resume", args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: job.id, waitFor: "active", waitTimeoutSeconds: 1 } }]);
@@ -64,7 +65,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
     });
 
     it("a job deleted between runs: refresh removes it; up then fails with the jobs that do exist", async () => {
-        stack = await TestStack.start(emu);
+        stack = await startTestStack(emu);
         const spec: ResourceSpec = { name: "resume", args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: emu.seed.pausedJobId } };
         await stack.up([spec]);
         emu.deleteJob(emu.seed.servicePrincipalId, emu.seed.pausedJobId);
@@ -75,7 +76,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
     });
 
     it("the token endpoint failing once is survived; failing for good is a clear, bounded error", async () => {
-        stack = await TestStack.start(emu);
+        stack = await startTestStack(emu);
         emu.inject({ fault: { kind: "status", status: 503, retryAfterSeconds: 0 }, routes: ["token"], times: 1 });
         const spec = (jobId: string): ResourceSpec => ({ name: "resume", args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId } });
         const [ok] = await stack.up([spec(emu.seed.pausedJobId)]);
@@ -85,7 +86,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
         assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
 
         await stack.stop();
-        stack = await TestStack.start(emu);
+        stack = await startTestStack(emu);
         emu.inject({ fault: { kind: "status", status: 500 }, routes: ["token"] });
         const t0 = Date.now();
         const [failed] = await stack.up([spec(emu.seed.quarantinedJobId)]);
@@ -97,7 +98,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
 
     it("configure races: stack config is in place for concurrent first calls (the host caches the provider before configure resolves)", async () => {
         // The environment names the unprivileged client; the stack config names the permitted one and must win.
-        stack = await TestStack.start(emu, {
+        stack = await startTestStack(emu, {
             env: { AZURE_CLIENT_ID: emu.unprivilegedClient.clientId, AZURE_CLIENT_SECRET: emu.unprivilegedClient.clientSecret },
             config: { "azuread:tenantId": emu.tenantId, "azuread:clientId": emu.clientId, "azuread:clientSecret": emu.clientSecret },
             secretConfig: ["azuread:clientSecret"],
@@ -114,7 +115,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
     });
 
     it("random bad jobId / servicePrincipalId / endpoints are check failures, and no request reaches the emulator", async () => {
-        stack = await TestStack.start(emu);
+        stack = await startTestStack(emu);
         const program = await stack.program([{ name: "r", args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: emu.seed.pausedJobId } }], "up");
         const provider = program.resources[0].inputs.__provider;
         const urn = stack.engine.urn(program.resources[0].type, "r");
@@ -142,7 +143,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
 
     it("no secret anywhere: not the client secret, a bearer token or a secret trigger, in __provider, state, errors or host output", async () => {
         const secretTrigger = "trigger-secret-9f8e7d";
-        stack = await TestStack.start(emu, {
+        stack = await startTestStack(emu, {
             config: { "azuread:tenantId": emu.tenantId, "azuread:clientId": emu.clientId, "azuread:clientSecret": emu.clientSecret },
             secretConfig: ["azuread:clientSecret"],
         });

@@ -1,16 +1,17 @@
 import * as assert from "assert";
 import { Emulator } from "../../emulator";
-import { SECRET_SIG } from "../harness/engine";
-import { ResourceSpec, summary, TestStack } from "../harness/stack";
-import { startTestEmulator } from "../harness/testEnv";
+import { SECRET_SIG } from "../../harness";
+import { ResourceSpec, Stack, summary } from "../../harness";
+import { startTestStack } from "../support/testStack";
+import { startTestEmulator } from "../support/testEnv";
 
 describe("engine protocol: SyncJobStart through the real provider host", function () {
     this.timeout(120_000);
     let emu: Emulator;
-    let stack: TestStack;
+    let stack: Stack;
     beforeEach(async () => {
         emu = await startTestEmulator();
-        stack = await TestStack.start(emu);
+        stack = await startTestStack(emu);
     });
     afterEach(async () => {
         await stack.stop();

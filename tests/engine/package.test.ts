@@ -1,9 +1,7 @@
 import * as assert from "assert";
-import * as path from "path";
 import { Emulator } from "../../emulator";
-import { packedConsumer } from "../harness/consumer";
-import { Engine, ProviderHost, runProgram } from "../harness/engine";
-import { emulatorEnv, startTestEmulator } from "../harness/testEnv";
+import { Engine, packedConsumer, runProgram, scenarioEnv, startHost } from "../../harness";
+import { emulatorEnv, startTestEmulator } from "../support/testEnv";
 
 describe("package: npm pack, installed into a fresh consumer project", function () {
     this.timeout(300_000);
@@ -14,7 +12,7 @@ describe("package: npm pack, installed into a fresh consumer project", function 
     it("creates a SyncJobStart through the real provider host; __provider is a small require of the package", async () => {
         const consumer = packedConsumer();
         const resources = [1, 2, 3].map((i) => ({ name: `job${i}`, args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id, triggers: { i } } }));
-        const program = await runProgram(consumer.program, "up", { ENTRA_SYNC_PROGRAM: JSON.stringify({ resources }) });
+        const program = await runProgram(consumer.program, "up", scenarioEnv({ resources }));
         assert.strictEqual(program.error, undefined);
         const provider = program.resources[0].inputs.__provider as string;
         assert.ok(provider.includes('require("pulumi-entra-sync/dist/provider/provider.js")'), provider);
@@ -22,9 +20,8 @@ describe("package: npm pack, installed into a fresh consumer project", function 
         assert.ok(program.resources.every((r) => r.inputs.__provider === provider), "one serialized provider shared by all resources");
         console.log(`      packed tarball ${consumer.tarballBytes} bytes; serialized __provider ${Buffer.byteLength(provider)} bytes per resource`);
 
-        const host = await ProviderHost.start(path.dirname(consumer.program), emulatorEnv(emu));
+        const host = await startHost({ programDir: consumer.dir, env: emulatorEnv(emu) });
         try {
-            await host.configure({});
             const steps = await new Engine(host).up(program);
             assert.deepStrictEqual(steps.map((s) => `${s.op} ${s.ok}`), ["create true", "create true", "create true"]);
             assert.strictEqual(emu.count({ kind: "start" }), 3);

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Emulator, generateClientCertificate } from "../../emulator";
-import { startTestEmulator } from "../harness/testEnv";
+import { startTestEmulator } from "../support/testEnv";
 
 function graphClient(emu: Emulator, clientId = emu.clientId, secret = emu.clientSecret): Client {
     const credential = new ClientSecretCredential(emu.tenantId, clientId, secret, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });

@@ -11,7 +11,7 @@ import {
 } from "../../provider/errors";
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
-import { emulatorEnv, startTestEmulator, withEnv } from "../harness/testEnv";
+import { emulatorEnv, startTestEmulator, withEnv } from "../support/testEnv";
 
 const CLEAR = {
     ARM_TENANT_ID: undefined, ARM_CLIENT_ID: undefined, ARM_CLIENT_SECRET: undefined,

@@ -6,8 +6,6 @@
 import type * as pulumiType from "@pulumi/pulumi";
 import * as path from "path";
 
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
 async function main(): Promise<void> {
     const [program, mode] = process.argv.slice(2);
     const preview = mode === "preview";
@@ -16,6 +14,8 @@ async function main(): Promise<void> {
     const pulumi: typeof pulumiType = fromProgram("@pulumi/pulumi");
     const resources: { type: string; name: string; inputs: unknown }[] = [];
     const { unknown } = fromProgram("@pulumi/pulumi/output");
+    // The wire's unknown marker, from the program's own SDK (see ./wire.ts for the engine side).
+    const UNKNOWN: string = fromProgram("@pulumi/pulumi/runtime").unknownValue;
     const toJson = (v: unknown): unknown => {
         if (v === unknown) return UNKNOWN;
         if (Array.isArray(v)) return v.map(toJson);
