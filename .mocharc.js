@@ -1,4 +1,4 @@
-// ENTRA_SYNC_TEST_SPEC=path/to/file.test.ts npm test runs one file (tests/run.ts still sets up the CA).
+// `npm test -- <file|word>` selects tests: tests/run.ts sets ENTRA_SYNC_TEST_SPEC (comma-separated) for this file.
 const all = ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts", "tests/engine/**/*.test.ts", "tests/zz-loopback.test.ts"];
 module.exports = {
     require: ["ts-node/register/transpile-only"],

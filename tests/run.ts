@@ -2,6 +2,10 @@
  * npm test: makes one CA for the run (NODE_EXTRA_CA_CERTS is read only at process start, so it
  * must exist before mocha starts), clears credentials inherited from the machine, installs the
  * loopback guard in every process, runs mocha, and prints "N passed, N failed" last.
+ *
+ * `npm test -- <file|dir|word> [...]` runs a selection: a path runs that file or folder; a word
+ * runs the test files whose path contains it, else the tests whose title matches it (--grep).
+ * Arguments starting with "-" go to mocha as they are. The loopback check always runs last.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -14,6 +18,7 @@ const ca = generateCa("entra-sync test run CA");
 fs.writeFileSync(path.join(dir, "ca.pem"), ca.certPem);
 fs.writeFileSync(path.join(dir, "ca-key.pem"), ca.keyPem, { mode: 0o600 });
 const loopbackLog = path.join(dir, "loopback.log");
+const LOOPBACK_TEST = "tests/zz-loopback.test.ts";
 fs.writeFileSync(loopbackLog, "");
 
 const env: NodeJS.ProcessEnv = {};
@@ -22,7 +27,7 @@ for (const [k, v] of Object.entries(process.env)) {
     if (/^(ARM_|AZURE_|ACTIONS_ID_TOKEN_|ENTRA_SYNC_|IDENTITY_|MSI_|PULUMI_CONFIG)/.test(k) && k !== "ENTRA_SYNC_TEST_SPEC") continue;
     env[k] = v;
 }
-const guard = path.join(__dirname, "harness", "loopback-guard.js");
+const guard = path.join(__dirname, "support", "loopback-guard.js");
 Object.assign(env, {
     NODE_EXTRA_CA_CERTS: path.join(dir, "ca.pem"),
     ENTRA_SYNC_TEST_DIR: dir,
@@ -33,7 +38,10 @@ Object.assign(env, {
     NO_PROXY: "127.0.0.1,localhost",
 });
 
-const child = spawn(process.execPath, [require.resolve("mocha/bin/mocha.js"), ...process.argv.slice(2)], {
+const { specs, mochaArgs } = selection(process.argv.slice(2));
+if (specs.length) env.ENTRA_SYNC_TEST_SPEC = [...specs, LOOPBACK_TEST].join(",");
+
+const child = spawn(process.execPath, [require.resolve("mocha/bin/mocha.js"), ...mochaArgs], {
     env, stdio: ["ignore", "pipe", "inherit"],
 });
 let out = "";
@@ -47,5 +55,27 @@ child.on("exit", (code) => {
     const skipped = Number(/(\d+) pending/.exec(out)?.[1] ?? 0);
     fs.rmSync(dir, { recursive: true, force: true });
     console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-    process.exit(code === 0 && passed > 0 ? 0 : code || 1);
+    // A selection whose only test is skipped (e.g. the CLI test without pulumi) is not a failure.
+    process.exit(code === 0 && passed + skipped > 0 ? 0 : code || 1);
 });
+
+function selection(args: string[]): { specs: string[]; mochaArgs: string[] } {
+    const root = path.resolve(__dirname, "..");
+    const files = listTests(__dirname).map((f) => path.relative(root, f));
+    const specs: string[] = [];
+    const mochaArgs: string[] = [];
+    const grep: string[] = [];
+    for (const arg of args) {
+        if (arg.startsWith("-")) mochaArgs.push(arg);
+        else if (fs.existsSync(arg) && (arg.endsWith(".ts") || path.resolve(arg).startsWith(__dirname))) specs.push(fs.statSync(arg).isDirectory() ? path.join(arg, "**/*.test.ts") : arg);
+        else if (files.some((f) => f.includes(arg))) specs.push(...files.filter((f) => f.includes(arg)));
+        else grep.push(arg);
+    }
+    if (grep.length) mochaArgs.push("--grep", grep.join("|"));
+    return { specs: [...new Set(specs)], mochaArgs };
+}
+
+function listTests(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? listTests(path.join(dir, e.name)) : e.name.endsWith(".test.ts") ? [path.join(dir, e.name)] : []);
+}
