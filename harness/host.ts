@@ -12,7 +12,6 @@ const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
 // The engine side's protocol stubs; the host itself is the program's own copy (see ProviderHost.start).
 const provrpc = require(path.join(pulumiDir, "proto/provider_grpc_pb.js"));
 const provproto = require(path.join(pulumiDir, "proto/provider_pb.js"));
-const plugproto = require(path.join(pulumiDir, "proto/plugin_pb.js"));
 const statusproto = require(path.join(pulumiDir, "proto/status_pb.js"));
 const structproto = require("google-protobuf/google/protobuf/struct_pb");
 const emptyproto = require("google-protobuf/google/protobuf/empty_pb");
