@@ -1,28 +1,45 @@
 #!/usr/bin/env node
+import { parseArgs } from "util";
 import { startEmulator } from "./emulator";
 
 const usage = "usage: entra-sync-emulator [--port N] [--seed TEXT] [--ca-file PATH]";
 
-function parse(argv: string[]): { port: number; seed: string; caFile?: string } {
-    const out: { port: number; seed: string; caFile?: string } = { port: 0, seed: "demo" };
-    for (let i = 0; i < argv.length; i++) {
-        const [flag, inline] = argv[i].split("=", 2);
-        const value = () => inline ?? argv[++i];
-        if (flag === "--port") {
-            out.port = Number(value());
-            if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535) throw new Error(`--port takes 0-65535. ${usage}`);
-        } else if (flag === "--seed") out.seed = value();
-        else if (flag === "--ca-file") out.caFile = value();
-        else if (flag === "--help" || flag === "-h") { console.log(usage); process.exit(0); }
-        else throw new Error(`unknown argument ${argv[i]}. ${usage}`);
+interface CliArgs { port: number; seed?: string; caFile?: string; help: boolean }
+
+function parse(argv: string[]): CliArgs {
+    // Not strict: unknown flags and positionals are reported in our words, with the usage line.
+    const { tokens } = parseArgs({
+        args: argv,
+        options: { port: { type: "string" }, seed: { type: "string" }, "ca-file": { type: "string" }, help: { type: "boolean", short: "h" } },
+        strict: false, allowPositionals: true, tokens: true,
+    });
+    const parsed: CliArgs = { port: 0, seed: "demo", help: false };
+    // In order, so the first bad argument is the one reported (and --help after it does not hide it).
+    for (const token of tokens) {
+        if (token.kind === "option-terminator") continue;
+        if (token.kind === "positional") throw new Error(`unknown argument ${argv[token.index]}. ${usage}`);
+        switch (token.name) {
+            case "port":
+                parsed.port = Number(token.value);
+                if (!Number.isInteger(parsed.port) || parsed.port < 0 || parsed.port > 65535) throw new Error(`--port takes 0-65535. ${usage}`);
+                break;
+            case "seed": parsed.seed = token.value; break;
+            case "ca-file": parsed.caFile = token.value; break;
+            case "help": return { ...parsed, help: true };
+            default: throw new Error(`unknown argument ${argv[token.index]}. ${usage}`);
+        }
     }
-    return out;
+    return parsed;
 }
 
 async function main(): Promise<void> {
     const args = parse(process.argv.slice(2));
+    if (args.help) {
+        console.log(usage);
+        return;
+    }
     const emu = await startEmulator({ port: args.port, seed: args.seed, caCertPath: args.caFile });
-    for (const [k, v] of Object.entries(emu.environment())) console.log(`export ${k}=${v}`);
+    for (const [name, value] of Object.entries(emu.environment())) console.log(`export ${name}=${value}`);
     console.error(`# entra-sync-emulator listening on ${emu.graphEndpoint}; Ctrl-C stops it`);
     console.error(`# a client without the permission (Graph answers 403): AZURE_CLIENT_ID=${emu.unprivilegedClient.clientId} AZURE_CLIENT_SECRET=${emu.unprivilegedClient.clientSecret}`);
     const stop = () => void emu.close().then(() => process.exit(0));
@@ -30,7 +47,7 @@ async function main(): Promise<void> {
     process.on("SIGTERM", stop);
 }
 
-main().catch((e) => {
-    console.error(`entra-sync-emulator: ${(e as Error).message}`);
+main().catch((error) => {
+    console.error(`entra-sync-emulator: ${(error as Error).message}`);
     process.exit(2);
 });

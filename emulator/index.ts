@@ -1,5 +1,10 @@
-export { startEmulator, Emulator, GRAPH_ROUTES } from "./emulator";
-export type { EmulatorOptions, Fault, FaultRule, RequestLogEntry, RouteKind, ClientRecord } from "./emulator";
+export { startEmulator, Emulator } from "./emulator";
+export type { EmulatorOptions } from "./emulator";
+export { GRAPH_ROUTES } from "./routes";
+export type { RouteKind } from "./routes";
+export type { RequestLogEntry } from "./log";
+export type { Fault, FaultRule } from "./faults";
+export type { ClientRecord } from "./model";
 export { QUARANTINE_REASONS } from "./jobs";
 export type { AfterStart, JobRecord, JobState, ServicePrincipalRecord } from "./jobs";
 export { generateClientCertificate, generateCa } from "./certs";

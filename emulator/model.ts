@@ -1,0 +1,122 @@
+import { AfterStart, IdSource, JobRecord, JobState, ServicePrincipalRecord, newJob, setState, settle } from "./jobs";
+
+export interface ClientRecord {
+    clientId: string;
+    tenantId: string;
+    secret?: string;
+    /** PEM of a certificate whose key signs client assertions (ClientCertificateCredential). */
+    certificatePem?: string;
+    /** An external token accepted as client_assertion (workload identity federation). */
+    federatedToken?: string;
+    /** Holds Synchronization.ReadWrite.All; without it Graph answers 403. */
+    permitted: boolean;
+    displayName: string;
+}
+
+export interface AddJobOptions {
+    templateId?: string;
+    id?: string;
+    state?: JobState;
+    quarantineReason?: string;
+    afterStart?: AfterStart;
+}
+
+/** The tenant's contents: app registrations (clients), service principals and their jobs. */
+export class Directory {
+    readonly clients = new Map<string, ClientRecord>();
+    readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
+
+    constructor(readonly ids: IdSource, readonly tenantId: string) {}
+
+    addClient(options: Partial<ClientRecord> = {}): ClientRecord {
+        const client: ClientRecord = {
+            clientId: options.clientId ?? this.ids.guid("client"),
+            tenantId: options.tenantId ?? this.tenantId,
+            // A client that proves itself with a certificate or a federated token has no secret.
+            secret: options.secret ?? (options.certificatePem || options.federatedToken ? undefined : this.ids.secret("secret")),
+            certificatePem: options.certificatePem,
+            federatedToken: options.federatedToken,
+            permitted: options.permitted ?? true,
+            displayName: options.displayName ?? "client",
+        };
+        this.clients.set(client.clientId, client);
+        return client;
+    }
+
+    knownTenant(tenant: string): boolean {
+        return tenant === this.tenantId || [...this.clients.values()].some((client) => client.tenantId === tenant);
+    }
+
+    addServicePrincipal(options: { id?: string; appId?: string; displayName?: string } = {}): ServicePrincipalRecord {
+        const servicePrincipal: ServicePrincipalRecord = {
+            id: options.id ?? this.ids.guid("sp"),
+            appId: options.appId ?? this.ids.guid("app"),
+            displayName: options.displayName ?? "app",
+            jobs: new Map(),
+        };
+        this.servicePrincipals.set(servicePrincipal.id, servicePrincipal);
+        return servicePrincipal;
+    }
+
+    servicePrincipalByAppId(appId: string | undefined): ServicePrincipalRecord | undefined {
+        return [...this.servicePrincipals.values()].find((servicePrincipal) => servicePrincipal.appId === appId);
+    }
+
+    mustServicePrincipal(servicePrincipalId: string): ServicePrincipalRecord {
+        const servicePrincipal = this.servicePrincipals.get(servicePrincipalId);
+        if (!servicePrincipal) throw new Error(`emulator: no service principal ${servicePrincipalId}`);
+        return servicePrincipal;
+    }
+
+    addJob(servicePrincipalId: string, options: AddJobOptions = {}): JobRecord {
+        const servicePrincipal = this.mustServicePrincipal(servicePrincipalId);
+        const job = newJob(servicePrincipal.id, options.templateId ?? "scim", this.ids, options.state ?? "Paused", options.quarantineReason);
+        if (options.id) job.id = options.id;
+        if (options.afterStart) job.afterStart = options.afterStart;
+        servicePrincipal.jobs.set(job.id, job);
+        return job;
+    }
+
+    /** The live job record, its time-driven transitions applied, or undefined. */
+    job(servicePrincipalId: string, jobId: string): JobRecord | undefined {
+        const job = this.servicePrincipals.get(servicePrincipalId)?.jobs.get(jobId);
+        if (job) settle(job);
+        return job;
+    }
+
+    setJobState(servicePrincipalId: string, jobId: string, state: JobState, quarantineReason?: string): void {
+        const job = this.job(servicePrincipalId, jobId);
+        if (!job) throw new Error(`emulator: no job ${jobId} on ${servicePrincipalId}`);
+        setState(job, state, quarantineReason);
+    }
+
+    deleteJob(servicePrincipalId: string, jobId: string): boolean {
+        return this.mustServicePrincipal(servicePrincipalId).jobs.delete(jobId);
+    }
+}
+
+/** What the emulator seeds; the order of id draws is fixed, so a seed gives the same ids every run. */
+export interface Seeded {
+    githubOidc: { requestToken: string; idToken: string };
+    main: ClientRecord;
+    unprivileged: ClientRecord;
+    managedIdentity: { client: ClientRecord; header: string };
+    seed: { servicePrincipalId: string; appId: string; pausedJobId: string; quarantinedJobId: string };
+}
+
+export function seedDirectory(directory: Directory): Seeded {
+    const { ids } = directory;
+    const githubOidc = { requestToken: ids.secret("gh-request"), idToken: `gh.${ids.secret("gh-id")}` };
+    const main = directory.addClient({ displayName: "entra-sync-emulator" });
+    const unprivileged = directory.addClient({ displayName: "no-permission", permitted: false });
+    const managedIdentityClient = directory.addClient({ displayName: "managed identity" });
+    const managedIdentity = { client: managedIdentityClient, header: ids.secret("mi-header") };
+    const servicePrincipal = directory.addServicePrincipal({ displayName: "SCIM app (emulated)" });
+    const seed = {
+        servicePrincipalId: servicePrincipal.id,
+        appId: servicePrincipal.appId,
+        pausedJobId: directory.addJob(servicePrincipal.id, { templateId: "scim", state: "Paused" }).id,
+        quarantinedJobId: directory.addJob(servicePrincipal.id, { templateId: "scim", state: "Quarantine", quarantineReason: "EncounteredQuarantineException" }).id,
+    };
+    return { githubOidc, main, unprivileged, managedIdentity, seed };
+}

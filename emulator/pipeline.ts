@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from "http";
+import { setTimeout as sleep } from "timers/promises";
+import type { Entra } from "./entra";
+import { answerWithFault, FaultRules } from "./faults";
+import type { GraphApi } from "./graph";
+import { RequestLog, RequestLogEntry } from "./log";
+import { Reply } from "./reply";
+import { matchRoute } from "./routes";
+import type { ThrottleModel } from "./throttle";
+
+export interface PipelineOptions {
+    /** Base for parsing request paths. */
+    origin: string;
+    entra: Entra;
+    graph: GraphApi;
+}
+
+/**
+ * Every request, in order: log it, read its body, let faults and then the throttle take it over,
+ * then hand it to Entra or Graph.
+ */
+export class Pipeline {
+    readonly log = new RequestLog();
+    readonly faults = new FaultRules();
+    throttle?: ThrottleModel;
+
+    constructor(private readonly options: PipelineOptions) {}
+
+    async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+        const method = req.method ?? "GET";
+        const url = new URL(req.url ?? "/", this.options.origin);
+        const route = matchRoute(method, url.pathname);
+        const entry: RequestLogEntry = {
+            method, path: url.pathname, kind: route.kind, version: route.version,
+            servicePrincipalId: route.spId, jobId: route.jobId, status: 0, at: Date.now(),
+        };
+        this.log.add(entry);
+        const reply = new Reply(req, res, entry);
+        const body = await readBody(req);
+
+        const drawn = this.faults.take(route.kind);
+        for (const ms of drawn.latencyMs) await sleep(ms);
+        if (drawn.fault) return answerWithFault(drawn.fault, reply);
+
+        const rejection = this.throttle?.admit({ kind: route.kind, area: route.area, method });
+        if (rejection) {
+            entry.fault = "throttle";
+            return reply.graphError(429, "TooManyRequests", "Too many requests. The application has exceeded its rate limit.",
+                { "Retry-After": String(rejection.retryAfterSeconds), ...rejection.headers });
+        }
+
+        try {
+            if (route.area === "entra") return this.options.entra.handle(route, reply, { url, body });
+            if (route.area === "graph") return this.options.graph.handle(route, reply, { body });
+            return reply.graphError(400, "BadRequest", `Resource not found for the segment '${url.pathname}'.`);
+        } catch (error) {
+            return reply.graphError(500, "InternalServerError", `Emulator error: ${(error as Error).message}`);
+        }
+    }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+    return new Promise((resolve) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (chunk: Buffer) => chunks.push(chunk));
+        req.on("end", () => resolve(Buffer.concat(chunks).toString()));
+        // A client that goes away mid-body still gets a log entry; its handler sees an empty body.
+        req.on("error", () => resolve(""));
+    });
+}
