@@ -47,7 +47,9 @@ async function withJobs(n: number, latencyMs: number, fn: (emu: Emulator, jobs: 
 }
 
 function scenario(emu: Emulator, jobs: string[]): NodeJS.ProcessEnv {
-    return scenarioEnv({ resources: jobs.map((jobId, i) => ({ name: `job${i}`, args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId } })) });
+    return scenarioEnv({
+        resources: jobs.map((jobId, i) => ({ name: `job${i}`, args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId } })),
+    });
 }
 
 function perResource(emu: Emulator, n: number): Record<string, number> {
@@ -70,8 +72,14 @@ async function deploy(variant: Run["variant"], program: string, n: number, laten
             const steps = await new Engine(host).up(result);
             const wallMs = performance.now() - t0;
             run = {
-                variant, n, latencyMs, wallMs, failures: steps.filter((s) => !s.ok).length,
-                graphPerResource: perResource(emu, n), tokenRequests: emu.count({ kind: "token" }), openidRequests: emu.count({ kind: "openid" }),
+                variant,
+                n,
+                latencyMs,
+                wallMs,
+                failures: steps.filter((s) => !s.ok).length,
+                graphPerResource: perResource(emu, n),
+                tokenRequests: emu.count({ kind: "token" }),
+                openidRequests: emu.count({ kind: "openid" }),
                 hostPeakRssMb: Math.round(((host.peakRss() ?? 0) / 1048576) * 10) / 10,
             };
         } finally {
@@ -85,12 +93,36 @@ async function raw(n: number, latencyMs: number): Promise<Run> {
     let run!: Run;
     await withJobs(n, latencyMs, async (emu, jobs) => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-raw-")), "jobs.json");
-        fs.writeFileSync(file, JSON.stringify({ graph: emu.graphEndpoint, authority: emu.authorityHost, tenant: emu.tenantId, clientId: emu.clientId, secret: emu.clientSecret, sp: emu.seed.servicePrincipalId, jobs }));
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                graph: emu.graphEndpoint,
+                authority: emu.authorityHost,
+                tenant: emu.tenantId,
+                clientId: emu.clientId,
+                secret: emu.clientSecret,
+                sp: emu.seed.servicePrincipalId,
+                jobs,
+            }),
+        );
         emu.clearLog();
-        const out = await new Promise<string>((resolve, reject) => execFile(process.execPath,
-            ["-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, "raw.ts"), file, String(CONCURRENCY)],
-            { env: { ...process.env, ...childEnv(emu) } }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))));
-        run = { variant: "raw-HTTP", n, latencyMs, wallMs: JSON.parse(out).ms, failures: emu.filter({}).filter((r) => r.status >= 400).length, graphPerResource: perResource(emu, n), tokenRequests: emu.count({ kind: "token" }) };
+        const out = await new Promise<string>((resolve, reject) =>
+            execFile(
+                process.execPath,
+                ["-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, "raw.ts"), file, String(CONCURRENCY)],
+                { env: { ...process.env, ...childEnv(emu) } },
+                (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
+            ),
+        );
+        run = {
+            variant: "raw-HTTP",
+            n,
+            latencyMs,
+            wallMs: JSON.parse(out).ms,
+            failures: emu.filter({}).filter((r) => r.status >= 400).length,
+            graphPerResource: perResource(emu, n),
+            tokenRequests: emu.count({ kind: "token" }),
+        };
     });
     return run;
 }
@@ -109,8 +141,15 @@ async function throttled(variant: Run["variant"], program: string): Promise<Reco
             const successful = emu.filter({}).filter((r) => r.kind !== "token" && r.kind !== "openid" && r.status < 400).length;
             const boundMs = (successful / THROTTLE.rate) * 1000;
             out = {
-                variant, n: THROTTLE.n, ratePerSecond: THROTTLE.rate, wallMs, failures: steps.filter((s) => !s.ok).length,
-                graphCalls: successful, throttled429: emu.count({ status: 429 }), boundMs, ratioToBound: wallMs / boundMs,
+                variant,
+                n: THROTTLE.n,
+                ratePerSecond: THROTTLE.rate,
+                wallMs,
+                failures: steps.filter((s) => !s.ok).length,
+                graphCalls: successful,
+                throttled429: emu.count({ status: 429 }),
+                boundMs,
+                ratioToBound: wallMs / boundMs,
             };
         } finally {
             await host.stop();
@@ -132,7 +171,12 @@ async function quietRuns(program: string, n: number): Promise<Record<string, num
             await engine.up(up);
             emu.clearLog();
             const steps = await engine.up(up);
-            out = { n, previewRequests: preview, unchangedUpRequests: emu.requests.length, unchangedUpSameSteps: steps.filter((s) => s.op === "same").length };
+            out = {
+                n,
+                previewRequests: preview,
+                unchangedUpRequests: emu.requests.length,
+                unchangedUpSameSteps: steps.filter((s) => s.op === "same").length,
+            };
         } finally {
             await host.stop();
         }
@@ -152,23 +196,41 @@ async function providerBytes(program: string): Promise<number> {
 
 function svg(runs: Run[], latencyMs: number): string {
     const series: Run["variant"][] = ["SyncJobStart", "raw-HTTP", "naive"];
-    const colors = { "SyncJobStart": "#1f77b4", "raw-HTTP": "#2ca02c", "naive": "#d62728" };
+    const colors = { SyncJobStart: "#1f77b4", "raw-HTTP": "#2ca02c", naive: "#d62728" };
     const ns = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
     const pts = runs.filter((r) => r.latencyMs === latencyMs);
     const maxY = Math.max(...pts.map((r) => r.wallMs)) * 1.1;
-    const W = 640, H = 400, L = 70, B = 50, T = 40, R = 150;
+    const W = 640,
+        H = 400,
+        L = 70,
+        B = 50,
+        T = 40,
+        R = 150;
     const x = (n: number) => L + (ns.indexOf(n) / Math.max(1, ns.length - 1)) * (W - L - R);
     const y = (ms: number) => H - B - (ms / maxY) * (H - B - T);
-    const lines = series.map((v) => {
-        const p = pts.filter((r) => r.variant === v).sort((a, b) => a.n - b.n);
-        const d = p.map((r, i) => `${i ? "L" : "M"}${x(r.n).toFixed(1)},${y(r.wallMs).toFixed(1)}`).join(" ");
-        const dots = p.map((r) => `<circle cx="${x(r.n).toFixed(1)}" cy="${y(r.wallMs).toFixed(1)}" r="3" fill="${colors[v]}"/>`).join("");
-        return `<path d="${d}" fill="none" stroke="${colors[v]}" stroke-width="2"/>${dots}`;
-    }).join("\n");
-    const yTicks = Array.from({ length: 5 }, (_, i) => (maxY / 4) * i).map((v) =>
-        `<text x="${L - 8}" y="${y(v) + 4}" text-anchor="end" font-size="11">${Math.round(v)}</text><line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/>`).join("");
+    const lines = series
+        .map((v) => {
+            const p = pts.filter((r) => r.variant === v).sort((a, b) => a.n - b.n);
+            const d = p.map((r, i) => `${i ? "L" : "M"}${x(r.n).toFixed(1)},${y(r.wallMs).toFixed(1)}`).join(" ");
+            const dots = p
+                .map((r) => `<circle cx="${x(r.n).toFixed(1)}" cy="${y(r.wallMs).toFixed(1)}" r="3" fill="${colors[v]}"/>`)
+                .join("");
+            return `<path d="${d}" fill="none" stroke="${colors[v]}" stroke-width="2"/>${dots}`;
+        })
+        .join("\n");
+    const yTicks = Array.from({ length: 5 }, (_, i) => (maxY / 4) * i)
+        .map(
+            (v) =>
+                `<text x="${L - 8}" y="${y(v) + 4}" text-anchor="end" font-size="11">${Math.round(v)}</text><line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/>`,
+        )
+        .join("");
     const xTicks = ns.map((n) => `<text x="${x(n)}" y="${H - B + 18}" text-anchor="middle" font-size="11">${n}</text>`).join("");
-    const legend = series.map((v, i) => `<rect x="${W - R + 15}" y="${T + i * 20}" width="12" height="12" fill="${colors[v]}"/><text x="${W - R + 32}" y="${T + i * 20 + 10}" font-size="12">${v}</text>`).join("");
+    const legend = series
+        .map(
+            (v, i) =>
+                `<rect x="${W - R + 15}" y="${T + i * 20}" width="12" height="12" fill="${colors[v]}"/><text x="${W - R + 32}" y="${T + i * 20 + 10}" font-size="12">${v}</text>`,
+        )
+        .join("");
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${W / 2 - 60}" y="22" text-anchor="middle" font-size="14">Wall time vs resources, ${latencyMs} ms latency per request</text>
@@ -183,35 +245,58 @@ ${legend}
 }
 
 async function main(): Promise<void> {
-    console.log(`pulumi-entra-sync bench${QUICK ? " (quick)" : ""}: N=${NS.join(",")}, latency ${LATENCIES.join("/")} ms, concurrency ${CONCURRENCY}`);
+    console.log(
+        `pulumi-entra-sync bench${QUICK ? " (quick)" : ""}: N=${NS.join(",")}, latency ${LATENCIES.join("/")} ms, concurrency ${CONCURRENCY}`,
+    );
     const consumer = packedConsumer();
     const naive = path.join(__dirname, "naive-program.ts");
     const runs: Run[] = [];
     for (const latencyMs of LATENCIES) {
         for (const n of NS) {
-            for (const r of [await raw(n, latencyMs), await deploy("SyncJobStart", consumer.program, n, latencyMs), await deploy("naive", naive, n, latencyMs)]) {
+            for (const r of [
+                await raw(n, latencyMs),
+                await deploy("SyncJobStart", consumer.program, n, latencyMs),
+                await deploy("naive", naive, n, latencyMs),
+            ]) {
                 runs.push(r);
-                process.stdout.write(`  ${r.variant.padEnd(12)} N=${String(n).padEnd(4)} ${latencyMs} ms: ${Math.round(r.wallMs)} ms${r.failures ? `, ${r.failures} failed` : ""}\n`);
+                process.stdout.write(
+                    `  ${r.variant.padEnd(12)} N=${String(n).padEnd(4)} ${latencyMs} ms: ${Math.round(r.wallMs)} ms${r.failures ? `, ${r.failures} failed` : ""}\n`,
+                );
             }
         }
     }
-    const throttle = await throttled("SyncJobStart", consumer.program) as Record<string, number>;
-    const naiveThrottle = await throttled("naive", naive) as Record<string, number>;
+    const throttle = (await throttled("SyncJobStart", consumer.program)) as Record<string, number>;
+    const naiveThrottle = (await throttled("naive", naive)) as Record<string, number>;
     const quiet = await quietRuns(consumer.program, QUICK ? 5 : 200);
-    const bytes = { sourceTree: await providerBytes(path.join(repoRoot, "tests/fixtures/program.ts")), packedInstall: await providerBytes(consumer.program) };
+    const bytes = {
+        sourceTree: await providerBytes(path.join(repoRoot, "tests/fixtures/program.ts")),
+        packedInstall: await providerBytes(consumer.program),
+    };
 
     const rawOf = (r: Run) => runs.find((x) => x.variant === "raw-HTTP" && x.n === r.n && x.latencyMs === r.latencyMs)!;
-    console.log("\n| variant | N | latency | wall ms | ratio to raw | Graph calls per resource | token requests | failures | host peak RSS |");
+    console.log(
+        "\n| variant | N | latency | wall ms | ratio to raw | Graph calls per resource | token requests | failures | host peak RSS |",
+    );
     console.log("|---|---|---|---|---|---|---|---|---|");
     for (const r of runs) {
-        const calls = Object.entries(r.graphPerResource ?? {}).map(([k, v]) => `${k} ${v}`).join(", ");
-        console.log(`| ${r.variant} | ${r.n} | ${r.latencyMs} ms | ${Math.round(r.wallMs)} | ${(r.wallMs / rawOf(r).wallMs).toFixed(2)} | ${calls} | ${r.tokenRequests ?? "-"}${r.openidRequests ? ` (+${r.openidRequests} openid)` : ""} | ${r.failures} | ${r.hostPeakRssMb ? `${r.hostPeakRssMb} MB` : "-"} |`);
+        const calls = Object.entries(r.graphPerResource ?? {})
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ");
+        console.log(
+            `| ${r.variant} | ${r.n} | ${r.latencyMs} ms | ${Math.round(r.wallMs)} | ${(r.wallMs / rawOf(r).wallMs).toFixed(2)} | ${calls} | ${r.tokenRequests ?? "-"}${r.openidRequests ? ` (+${r.openidRequests} openid)` : ""} | ${r.failures} | ${r.hostPeakRssMb ? `${r.hostPeakRssMb} MB` : "-"} |`,
+        );
     }
     for (const t of [throttle, naiveThrottle]) {
-        console.log(`${t === throttle ? "\n" : ""}throttled ${t.variant} (token bucket ${t.ratePerSecond}/s, N=${t.n}): ${Math.round(t.wallMs)} ms for ${t.graphCalls} successful Graph calls, bound ${Math.round(t.boundMs)} ms, ratio ${t.ratioToBound.toFixed(2)}, ${t.throttled429} answered 429, ${t.failures} of ${t.n} resources failed`);
+        console.log(
+            `${t === throttle ? "\n" : ""}throttled ${t.variant} (token bucket ${t.ratePerSecond}/s, N=${t.n}): ${Math.round(t.wallMs)} ms for ${t.graphCalls} successful Graph calls, bound ${Math.round(t.boundMs)} ms, ratio ${t.ratioToBound.toFixed(2)}, ${t.throttled429} answered 429, ${t.failures} of ${t.n} resources failed`,
+        );
     }
-    console.log(`preview of N=${quiet.n}: ${quiet.previewRequests} requests; unchanged up: ${quiet.unchangedUpRequests} requests (${quiet.unchangedUpSameSteps} same)`);
-    console.log(`serialized __provider per resource: ${bytes.sourceTree} bytes from the source tree, ${bytes.packedInstall} bytes from the packed install`);
+    console.log(
+        `preview of N=${quiet.n}: ${quiet.previewRequests} requests; unchanged up: ${quiet.unchangedUpRequests} requests (${quiet.unchangedUpSameSteps} same)`,
+    );
+    console.log(
+        `serialized __provider per resource: ${bytes.sourceTree} bytes from the source tree, ${bytes.packedInstall} bytes from the packed install`,
+    );
 
     const target = runs.find((r) => r.variant === "SyncJobStart" && r.n === (QUICK ? 5 : 200) && r.latencyMs === (QUICK ? 20 : 50))!;
     const targets = {
@@ -223,18 +308,39 @@ async function main(): Promise<void> {
         throttledRatioToBound: throttle.ratioToBound,
         providerBytesPackedInstall: bytes.packedInstall,
     };
-    console.log("\ntargets:", JSON.stringify(targets, (_k, v) => (typeof v === "number" ? Math.round(v * 100) / 100 : v)));
+    console.log(
+        "\ntargets:",
+        JSON.stringify(targets, (_k, v) => (typeof v === "number" ? Math.round(v * 100) / 100 : v)),
+    );
 
     fs.mkdirSync(OUT, { recursive: true });
-    fs.writeFileSync(path.join(OUT, "results.json"), JSON.stringify({
-        date: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version }, quick: QUICK, concurrency: CONCURRENCY,
-        runs, throttle, naiveThrottle, quiet, providerBytes: bytes, targets,
-    }, null, 2));
+    fs.writeFileSync(
+        path.join(OUT, "results.json"),
+        JSON.stringify(
+            {
+                date: new Date().toISOString(),
+                machine: { cpus: os.cpus().length, node: process.version },
+                quick: QUICK,
+                concurrency: CONCURRENCY,
+                runs,
+                throttle,
+                naiveThrottle,
+                quiet,
+                providerBytes: bytes,
+                targets,
+            },
+            null,
+            2,
+        ),
+    );
     fs.writeFileSync(path.join(OUT, "wall-time.svg"), svg(runs, LATENCIES[LATENCIES.length - 1]));
     console.log(`\nwrote ${path.relative(repoRoot, path.join(OUT, "results.json"))} and wall-time.svg`);
 }
 
-main().then(() => process.exit(0), (e) => {
-    console.error(`bench failed: ${(e as Error).stack ?? e}`);
-    process.exit(1);
-});
+main().then(
+    () => process.exit(0),
+    (e) => {
+        console.error(`bench failed: ${(e as Error).stack ?? e}`);
+        process.exit(1);
+    },
+);

@@ -12,12 +12,19 @@ import { loadScenario } from "../harness/scenario";
 const naiveProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: { servicePrincipalId: string; jobId: string }) {
         const graph = process.env.ENTRA_SYNC_GRAPH_ENDPOINT!;
-        const credential = new ClientSecretCredential(process.env.AZURE_TENANT_ID!, process.env.AZURE_CLIENT_ID!, process.env.AZURE_CLIENT_SECRET!, {
-            authorityHost: process.env.ENTRA_SYNC_AUTHORITY_HOST, disableInstanceDiscovery: true,
-        });
+        const credential = new ClientSecretCredential(
+            process.env.AZURE_TENANT_ID!,
+            process.env.AZURE_CLIENT_ID!,
+            process.env.AZURE_CLIENT_SECRET!,
+            {
+                authorityHost: process.env.ENTRA_SYNC_AUTHORITY_HOST,
+                disableInstanceDiscovery: true,
+            },
+        );
         const client = Client.initWithMiddleware({
             authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [`${graph}/.default`] }),
-            baseUrl: graph, customHosts: new Set([new URL(graph).hostname]),
+            baseUrl: graph,
+            customHosts: new Set([new URL(graph).hostname]),
         });
         const path = `/servicePrincipals/${inputs.servicePrincipalId}/synchronization/jobs/${inputs.jobId}`;
         const before = await client.api(path).get();

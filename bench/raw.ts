@@ -12,7 +12,12 @@ async function main(): Promise<void> {
     const tokenRes = await fetch(`${authority}/${tenant}/oauth2/v2.0/token`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: secret, scope: `${graph}/.default` }),
+        body: new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: clientId,
+            client_secret: secret,
+            scope: `${graph}/.default`,
+        }),
     });
     const token = ((await tokenRes.json()) as { access_token: string }).access_token;
     const headers = { Authorization: `Bearer ${token}` };

@@ -46,21 +46,29 @@ class HarnessDriver implements Driver {
 /** The real pulumi CLI through the Automation API, with a file backend in a temp folder. */
 class CliDriver implements Driver {
     readonly name = "pulumi CLI (Automation API, file:// backend in a temp folder)";
-    private constructor(private readonly stack: import("@pulumi/pulumi/automation").Stack, private readonly backend: string) {}
+    private constructor(
+        private readonly stack: import("@pulumi/pulumi/automation").Stack,
+        private readonly backend: string,
+    ) {}
     static async start(env: NodeJS.ProcessEnv): Promise<CliDriver> {
         const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
         const backend = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-demo-state-"));
         Object.assign(process.env, env, { PULUMI_CONFIG_PASSPHRASE: "demo-only-passphrase", PULUMI_SKIP_UPDATE_CHECK: "true" });
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName: "demo", workDir: ROOT }, {
-            envVars: { PULUMI_BACKEND_URL: `file://${backend}` },
-        });
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { stackName: "demo", workDir: ROOT },
+            {
+                envVars: { PULUMI_BACKEND_URL: `file://${backend}` },
+            },
+        );
         return new CliDriver(stack, backend);
     }
     private async config(config: Record<string, string>): Promise<void> {
         for (const [k, v] of Object.entries(config)) await this.stack.setConfig(k, { value: v });
     }
     private static steps(summary: Record<string, number> | undefined): Step[] {
-        return Object.entries(summary ?? {}).flatMap(([op, n]) => Array.from({ length: n }, () => ({ name: "", op: op as Step["op"], ok: true })));
+        return Object.entries(summary ?? {}).flatMap(([op, n]) =>
+            Array.from({ length: n }, () => ({ name: "", op: op as Step["op"], ok: true })),
+        );
     }
     async preview(config: Record<string, string>): Promise<Step[]> {
         await this.config(config);
@@ -92,8 +100,13 @@ function ops(steps: Step[]): string {
     const counts: Record<string, number> = {};
     for (const s of steps) counts[s.op] = (counts[s.op] ?? 0) + 1;
     const failed = steps.filter((s) => !s.ok);
-    if (failed.length) throw new Error(`step failed: ${failed.map((f) => `${f.name}: ${f.error ?? JSON.stringify(f.failures)}`).join("; ")}`);
-    return Object.entries(counts).map(([op, n]) => `${n} ${op}`).join(", ") || "no changes";
+    if (failed.length)
+        throw new Error(`step failed: ${failed.map((f) => `${f.name}: ${f.error ?? JSON.stringify(f.failures)}`).join("; ")}`);
+    return (
+        Object.entries(counts)
+            .map(([op, n]) => `${n} ${op}`)
+            .join(", ") || "no changes"
+    );
 }
 
 async function main(): Promise<void> {
@@ -171,7 +184,10 @@ async function main(): Promise<void> {
     }
 }
 
-main().then(() => process.exit(0), (e) => {
-    console.error(`\ndemo failed: ${(e as Error).message}`);
-    process.exit(1);
-});
+main().then(
+    () => process.exit(0),
+    (e) => {
+        console.error(`\ndemo failed: ${(e as Error).message}`);
+        process.exit(1);
+    },
+);

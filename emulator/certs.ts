@@ -68,7 +68,13 @@ export function generateTlsMaterial(ca: CaMaterial = generateCa()): TlsMaterial 
         { name: "basicConstraints", cA: false },
         { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
         { name: "extKeyUsage", serverAuth: true },
-        { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] },
+        {
+            name: "subjectAltName",
+            altNames: [
+                { type: 7, ip: "127.0.0.1" },
+                { type: 2, value: "localhost" },
+            ],
+        },
         { name: "authorityKeyIdentifier", keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
     ]);
     cert.sign(caKey, forge.md.sha256.create());

@@ -4,14 +4,26 @@ import { startEmulator } from "./emulator";
 
 const usage = "usage: entra-sync-emulator [--port N] [--seed TEXT] [--ca-file PATH]";
 
-interface CliArgs { port: number; seed?: string; caFile?: string; help: boolean }
+interface CliArgs {
+    port: number;
+    seed?: string;
+    caFile?: string;
+    help: boolean;
+}
 
 function parse(argv: string[]): CliArgs {
     // Not strict: unknown flags and positionals are reported in our words, with the usage line.
     const { tokens } = parseArgs({
         args: argv,
-        options: { port: { type: "string" }, seed: { type: "string" }, "ca-file": { type: "string" }, help: { type: "boolean", short: "h" } },
-        strict: false, allowPositionals: true, tokens: true,
+        options: {
+            port: { type: "string" },
+            seed: { type: "string" },
+            "ca-file": { type: "string" },
+            help: { type: "boolean", short: "h" },
+        },
+        strict: false,
+        allowPositionals: true,
+        tokens: true,
     });
     const parsed: CliArgs = { port: 0, seed: "demo", help: false };
     // In order, so the first bad argument is the one reported (and --help after it does not hide it).
@@ -21,12 +33,19 @@ function parse(argv: string[]): CliArgs {
         switch (token.name) {
             case "port":
                 parsed.port = Number(token.value);
-                if (!Number.isInteger(parsed.port) || parsed.port < 0 || parsed.port > 65535) throw new Error(`--port takes 0-65535. ${usage}`);
+                if (!Number.isInteger(parsed.port) || parsed.port < 0 || parsed.port > 65535)
+                    throw new Error(`--port takes 0-65535. ${usage}`);
                 break;
-            case "seed": parsed.seed = token.value; break;
-            case "ca-file": parsed.caFile = token.value; break;
-            case "help": return { ...parsed, help: true };
-            default: throw new Error(`unknown argument ${argv[token.index]}. ${usage}`);
+            case "seed":
+                parsed.seed = token.value;
+                break;
+            case "ca-file":
+                parsed.caFile = token.value;
+                break;
+            case "help":
+                return { ...parsed, help: true };
+            default:
+                throw new Error(`unknown argument ${argv[token.index]}. ${usage}`);
         }
     }
     return parsed;
@@ -41,7 +60,9 @@ async function main(): Promise<void> {
     const emu = await startEmulator({ port: args.port, seed: args.seed, caCertPath: args.caFile });
     for (const [name, value] of Object.entries(emu.environment())) console.log(`export ${name}=${value}`);
     console.error(`# entra-sync-emulator listening on ${emu.graphEndpoint}; Ctrl-C stops it`);
-    console.error(`# a client without the permission (Graph answers 403): AZURE_CLIENT_ID=${emu.unprivilegedClient.clientId} AZURE_CLIENT_SECRET=${emu.unprivilegedClient.clientSecret}`);
+    console.error(
+        `# a client without the permission (Graph answers 403): AZURE_CLIENT_ID=${emu.unprivilegedClient.clientId} AZURE_CLIENT_SECRET=${emu.unprivilegedClient.clientSecret}`,
+    );
     const stop = () => void emu.close().then(() => process.exit(0));
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);

@@ -69,7 +69,12 @@ export class Emulator {
     private readonly sockets = new Set<Socket>();
 
     /** @internal use startEmulator() */
-    constructor(private readonly server: https.Server, port: number, caCertPath: string, options: EmulatorOptions) {
+    constructor(
+        private readonly server: https.Server,
+        port: number,
+        caCertPath: string,
+        options: EmulatorOptions,
+    ) {
         const ids = new IdSource(options.seed);
         this.tokens = new TokenStore(options.tokenLifetimeSeconds ?? 3599);
         this.graphEndpoint = `https://127.0.0.1:${port}`;
@@ -82,14 +87,21 @@ export class Emulator {
         this.clientId = seeded.main.clientId;
         this.clientSecret = seeded.main.secret!;
         this.unprivilegedClient = { clientId: seeded.unprivileged.clientId, clientSecret: seeded.unprivileged.secret! };
-        this.managedIdentity = { endpoint: `${this.authorityHost}/msi/token`, header: seeded.managedIdentity.header, clientId: seeded.managedIdentity.client.clientId };
+        this.managedIdentity = {
+            endpoint: `${this.authorityHost}/msi/token`,
+            header: seeded.managedIdentity.header,
+            clientId: seeded.managedIdentity.client.clientId,
+        };
         this.seed = seeded.seed;
 
         this.pipeline = new Pipeline({
             origin: this.graphEndpoint,
             entra: new Entra({
-                directory: this.directory, tokens: this.tokens, authorityHost: this.authorityHost,
-                githubOidc: this.githubOidc, managedIdentity: this.managedIdentity,
+                directory: this.directory,
+                tokens: this.tokens,
+                authorityHost: this.authorityHost,
+                githubOidc: this.githubOidc,
+                managedIdentity: this.managedIdentity,
             }),
             graph: new GraphApi({ directory: this.directory, tokens: this.tokens, graphEndpoint: this.graphEndpoint }),
         });

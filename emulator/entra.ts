@@ -3,7 +3,12 @@ import type { ClientRecord, Directory } from "./model";
 import type { Reply } from "./reply";
 import type { RouteMatch } from "./routes";
 
-interface TokenRecord { clientId: string; tenantId: string; audience: string; expiresAt: number }
+interface TokenRecord {
+    clientId: string;
+    tenantId: string;
+    audience: string;
+    expiresAt: number;
+}
 
 /** Access tokens the emulator issued, and the check Graph applies to a bearer token. */
 export class TokenStore {
@@ -15,11 +20,15 @@ export class TokenStore {
 
     issue(grant: { clientId: string; tenantId: string; audience: string; permitted: boolean }): string {
         const token = makeJwt({
-            aud: grant.audience, tid: grant.tenantId, appid: grant.clientId,
+            aud: grant.audience,
+            tid: grant.tenantId,
+            appid: grant.clientId,
             roles: grant.permitted ? ["Synchronization.ReadWrite.All"] : [],
         });
         this.live.set(token, {
-            clientId: grant.clientId, tenantId: grant.tenantId, audience: grant.audience,
+            clientId: grant.clientId,
+            tenantId: grant.tenantId,
+            audience: grant.audience,
             expiresAt: Date.now() + this.lifetimeSeconds * 1000,
         });
         this.issued.push(token);
@@ -59,11 +68,16 @@ export class Entra {
 
     handle(route: RouteMatch, reply: Reply, request: { url: URL; body: string }): void {
         switch (route.kind) {
-            case "openid": return this.openid(reply, route.tenant!);
-            case "instanceDiscovery": return reply.json(400, { error: "invalid_instance", error_description: "AADSTS50049: Unknown or invalid instance." });
-            case "token": return this.token(reply, route.tenant!, request.body);
-            case "managedIdentity": return this.managedIdentityToken(reply, request.url);
-            case "githubOidc": return this.githubOidcToken(reply, request.url);
+            case "openid":
+                return this.openid(reply, route.tenant!);
+            case "instanceDiscovery":
+                return reply.json(400, { error: "invalid_instance", error_description: "AADSTS50049: Unknown or invalid instance." });
+            case "token":
+                return this.token(reply, route.tenant!, request.body);
+            case "managedIdentity":
+                return this.managedIdentityToken(reply, request.url);
+            case "githubOidc":
+                return this.githubOidcToken(reply, request.url);
         }
         throw new Error(`route ${route.kind} is not an Entra route`);
     }
@@ -100,12 +114,17 @@ export class Entra {
             return reply.aadError(400, { error: "invalid_request", code: 90002, description: `Tenant '${tenant}' not found.` });
         }
         if (form.get("grant_type") !== "client_credentials") {
-            return reply.aadError(400, { error: "unsupported_grant_type", code: 70003, description: "The app requested an unsupported grant type." });
+            return reply.aadError(400, {
+                error: "unsupported_grant_type",
+                code: 70003,
+                description: "The app requested an unsupported grant type.",
+            });
         }
         const client = directory.clients.get(clientId);
         if (!client || client.tenantId !== tenant) {
             return reply.aadError(400, {
-                error: "unauthorized_client", code: 700016,
+                error: "unauthorized_client",
+                code: 700016,
                 description: `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`,
             });
         }
@@ -116,18 +135,37 @@ export class Entra {
         else if (assertion !== null) proven = assertionValid(client, assertion);
         if (!proven) {
             return secret !== null
-                ? reply.aadError(401, { error: "invalid_client", code: 7000215, description: "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID." })
-                : reply.aadError(401, { error: "invalid_client", code: 700027, description: "Client assertion failed signature validation." });
+                ? reply.aadError(401, {
+                      error: "invalid_client",
+                      code: 7000215,
+                      description:
+                          "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+                  })
+                : reply.aadError(401, {
+                      error: "invalid_client",
+                      code: 700027,
+                      description: "Client assertion failed signature validation.",
+                  });
         }
         const scope = form.get("scope") ?? "";
         reply.entry.scope = scope;
-        const audience = scope.split(" ").find((item) => item.endsWith("/.default"))?.slice(0, -"/.default".length);
+        const audience = scope
+            .split(" ")
+            .find((item) => item.endsWith("/.default"))
+            ?.slice(0, -"/.default".length);
         if (!audience) {
-            return reply.aadError(400, { error: "invalid_scope", code: 1002012, description: `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.` });
+            return reply.aadError(400, {
+                error: "invalid_scope",
+                code: 1002012,
+                description: `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
+            });
         }
         const token = tokens.issue({ clientId, tenantId: tenant, audience, permitted: client.permitted });
         reply.json(200, {
-            token_type: "Bearer", expires_in: tokens.lifetimeSeconds, ext_expires_in: tokens.lifetimeSeconds, access_token: token,
+            token_type: "Bearer",
+            expires_in: tokens.lifetimeSeconds,
+            ext_expires_in: tokens.lifetimeSeconds,
+            access_token: token,
         });
     }
 
@@ -144,8 +182,11 @@ export class Entra {
         const permitted = directory.clients.get(managedIdentity.clientId)?.permitted ?? false;
         const token = tokens.issue({ clientId: managedIdentity.clientId, tenantId: directory.tenantId, audience: resource, permitted });
         reply.json(200, {
-            access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + tokens.lifetimeSeconds),
-            resource, token_type: "Bearer", client_id: managedIdentity.clientId,
+            access_token: token,
+            expires_on: String(Math.floor(Date.now() / 1000) + tokens.lifetimeSeconds),
+            resource,
+            token_type: "Bearer",
+            client_id: managedIdentity.clientId,
         });
     }
 

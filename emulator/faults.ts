@@ -63,8 +63,10 @@ export class FaultRules {
 export function answerWithFault(fault: Exclude<Fault, { kind: "latency" }>, reply: Reply): void {
     reply.entry.fault = fault.kind;
     switch (fault.kind) {
-        case "reset": return reply.reset();
-        case "hang": return reply.hang();
+        case "reset":
+            return reply.reset();
+        case "hang":
+            return reply.hang();
         case "status": {
             const headers: Record<string, string> = {};
             if (fault.retryAfterSeconds !== undefined) {

@@ -25,18 +25,25 @@ export class GraphApi {
         }
         if (route.kind === "servicePrincipalByAppId") {
             const servicePrincipal = directory.servicePrincipalByAppId(route.appId);
-            if (!servicePrincipal) return reply.graphError(404, "Request_ResourceNotFound", `Resource with appId '${route.appId}' does not exist.`);
+            if (!servicePrincipal)
+                return reply.graphError(404, "Request_ResourceNotFound", `Resource with appId '${route.appId}' does not exist.`);
             return reply.json(200, servicePrincipalJson(servicePrincipal));
         }
         const servicePrincipal = directory.servicePrincipals.get(route.spId!);
         if (!servicePrincipal) {
-            return reply.graphError(404, "Request_ResourceNotFound",
-                `Resource '${route.spId}' does not exist or one of its queried reference-property objects are not present.`);
+            return reply.graphError(
+                404,
+                "Request_ResourceNotFound",
+                `Resource '${route.spId}' does not exist or one of its queried reference-property objects are not present.`,
+            );
         }
         switch (route.kind) {
-            case "getServicePrincipal": return reply.json(200, servicePrincipalJson(servicePrincipal));
-            case "listJobs": return reply.json(200, { value: [...servicePrincipal.jobs.values()].map((job) => (settle(job), toGraph(job))) });
-            case "createJob": return this.createJob(reply, servicePrincipal, request.body);
+            case "getServicePrincipal":
+                return reply.json(200, servicePrincipalJson(servicePrincipal));
+            case "listJobs":
+                return reply.json(200, { value: [...servicePrincipal.jobs.values()].map((job) => (settle(job), toGraph(job))) });
+            case "createJob":
+                return this.createJob(reply, servicePrincipal, request.body);
         }
         return this.jobAction(route, reply, servicePrincipal, request.body);
     }
@@ -55,15 +62,28 @@ export class GraphApi {
         const job = servicePrincipal.jobs.get(route.jobId!);
         if (!job) {
             // The synchronization back end answers with UnknownError and a JSON string in the message.
-            return reply.graphError(404, "UnknownError",
-                JSON.stringify({ Message: `The job ${route.jobId} was not found for the service principal ${servicePrincipal.id}.`, Code: "SyncJobNotFound" }));
+            return reply.graphError(
+                404,
+                "UnknownError",
+                JSON.stringify({
+                    Message: `The job ${route.jobId} was not found for the service principal ${servicePrincipal.id}.`,
+                    Code: "SyncJobNotFound",
+                }),
+            );
         }
         settle(job);
         switch (route.kind) {
-            case "getJob": return reply.json(200, toGraph(job));
-            case "deleteJob": servicePrincipal.jobs.delete(job.id); return reply.empty();
-            case "start": start(job); return reply.empty();
-            case "pause": pause(job); return reply.empty();
+            case "getJob":
+                return reply.json(200, toGraph(job));
+            case "deleteJob":
+                servicePrincipal.jobs.delete(job.id);
+                return reply.empty();
+            case "start":
+                start(job);
+                return reply.empty();
+            case "pause":
+                pause(job);
+                return reply.empty();
             case "restart": {
                 const scope = safeJson(body)?.criteria?.resetScope;
                 job.lastResetScope = typeof scope === "string" ? scope : undefined;
@@ -76,7 +96,12 @@ export class GraphApi {
 }
 
 function servicePrincipalJson(servicePrincipal: ServicePrincipalRecord): Record<string, unknown> {
-    return { id: servicePrincipal.id, appId: servicePrincipal.appId, displayName: servicePrincipal.displayName, servicePrincipalType: "Application" };
+    return {
+        id: servicePrincipal.id,
+        appId: servicePrincipal.appId,
+        displayName: servicePrincipal.displayName,
+        servicePrincipalType: "Application",
+    };
 }
 
 function safeJson(text: string): any {

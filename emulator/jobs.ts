@@ -2,10 +2,7 @@ import * as crypto from "crypto";
 
 /** What a job does after a start call; lets tests model slow or failing provisioning. */
 export type AfterStart =
-    | { kind: "active" }
-    | { kind: "delayed"; ms: number }
-    | { kind: "requarantine"; ms: number; reason: string }
-    | { kind: "stuck" };
+    { kind: "active" } | { kind: "delayed"; ms: number } | { kind: "requarantine"; ms: number; reason: string } | { kind: "stuck" };
 
 export type JobState = "Active" | "Paused" | "Quarantine" | "NotConfigured" | "NotRun" | "Disabled";
 
@@ -32,8 +29,14 @@ export interface ServicePrincipalRecord {
 }
 
 export const QUARANTINE_REASONS = [
-    "EncounteredBaseEscrowThreshold", "EncounteredTotalEscrowThreshold", "EncounteredEscrowProportionThreshold",
-    "EncounteredQuarantineException", "Unknown", "QuarantinedOnDemand", "TooManyDeletes", "IngestionInterrupted",
+    "EncounteredBaseEscrowThreshold",
+    "EncounteredTotalEscrowThreshold",
+    "EncounteredEscrowProportionThreshold",
+    "EncounteredQuarantineException",
+    "Unknown",
+    "QuarantinedOnDemand",
+    "TooManyDeletes",
+    "IngestionInterrupted",
 ];
 
 /** Deterministic ids from a seed (so the demo's ids are stable), random ones without. */
@@ -49,7 +52,9 @@ export class IdSource {
         return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
     }
     hex(label: string, n: number): string {
-        return this.bytes(label, Math.ceil(n / 2)).toString("hex").slice(0, n);
+        return this.bytes(label, Math.ceil(n / 2))
+            .toString("hex")
+            .slice(0, n);
     }
     secret(label: string): string {
         return this.bytes(label, 24).toString("base64url");
@@ -76,11 +81,26 @@ export function newJob(spId: string, templateId: string, ids: IdSource, state: J
 export function setState(job: JobRecord, state: JobState, reason = "EncounteredQuarantineException"): void {
     job.quarantine = undefined;
     switch (state) {
-        case "Active": job.scheduleState = "Active"; job.statusCode = "Active"; break;
-        case "Paused": job.scheduleState = "Paused"; job.statusCode = "Paused"; break;
-        case "NotRun": job.scheduleState = "Active"; job.statusCode = "NotRun"; break;
-        case "NotConfigured": job.scheduleState = "Disabled"; job.statusCode = "NotConfigured"; break;
-        case "Disabled": job.scheduleState = "Disabled"; job.statusCode = "Paused"; break;
+        case "Active":
+            job.scheduleState = "Active";
+            job.statusCode = "Active";
+            break;
+        case "Paused":
+            job.scheduleState = "Paused";
+            job.statusCode = "Paused";
+            break;
+        case "NotRun":
+            job.scheduleState = "Active";
+            job.statusCode = "NotRun";
+            break;
+        case "NotConfigured":
+            job.scheduleState = "Disabled";
+            job.statusCode = "NotConfigured";
+            break;
+        case "Disabled":
+            job.scheduleState = "Disabled";
+            job.statusCode = "Paused";
+            break;
         case "Quarantine": {
             const now = new Date().toISOString();
             job.scheduleState = "Active";

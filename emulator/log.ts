@@ -29,7 +29,8 @@ export class RequestLog {
 
     filter(filter: Partial<RequestLogEntry> = {}): RequestLogEntry[] {
         return this.entries.filter((entry) =>
-            Object.entries(filter).every(([key, value]) => (entry as unknown as Record<string, unknown>)[key] === value));
+            Object.entries(filter).every(([key, value]) => (entry as unknown as Record<string, unknown>)[key] === value),
+        );
     }
 
     graphCalls(): string[] {

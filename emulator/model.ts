@@ -26,7 +26,10 @@ export class Directory {
     readonly clients = new Map<string, ClientRecord>();
     readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
 
-    constructor(readonly ids: IdSource, readonly tenantId: string) {}
+    constructor(
+        readonly ids: IdSource,
+        readonly tenantId: string,
+    ) {}
 
     addClient(options: Partial<ClientRecord> = {}): ClientRecord {
         const client: ClientRecord = {
@@ -70,7 +73,13 @@ export class Directory {
 
     addJob(servicePrincipalId: string, options: AddJobOptions = {}): JobRecord {
         const servicePrincipal = this.mustServicePrincipal(servicePrincipalId);
-        const job = newJob(servicePrincipal.id, options.templateId ?? "scim", this.ids, options.state ?? "Paused", options.quarantineReason);
+        const job = newJob(
+            servicePrincipal.id,
+            options.templateId ?? "scim",
+            this.ids,
+            options.state ?? "Paused",
+            options.quarantineReason,
+        );
         if (options.id) job.id = options.id;
         if (options.afterStart) job.afterStart = options.afterStart;
         servicePrincipal.jobs.set(job.id, job);
@@ -116,7 +125,11 @@ export function seedDirectory(directory: Directory): Seeded {
         servicePrincipalId: servicePrincipal.id,
         appId: servicePrincipal.appId,
         pausedJobId: directory.addJob(servicePrincipal.id, { templateId: "scim", state: "Paused" }).id,
-        quarantinedJobId: directory.addJob(servicePrincipal.id, { templateId: "scim", state: "Quarantine", quarantineReason: "EncounteredQuarantineException" }).id,
+        quarantinedJobId: directory.addJob(servicePrincipal.id, {
+            templateId: "scim",
+            state: "Quarantine",
+            quarantineReason: "EncounteredQuarantineException",
+        }).id,
     };
     return { githubOidc, main, unprivileged, managedIdentity, seed };
 }

@@ -31,8 +31,14 @@ export class Pipeline {
         const url = new URL(req.url ?? "/", this.options.origin);
         const route = matchRoute(method, url.pathname);
         const entry: RequestLogEntry = {
-            method, path: url.pathname, kind: route.kind, version: route.version,
-            servicePrincipalId: route.spId, jobId: route.jobId, status: 0, at: Date.now(),
+            method,
+            path: url.pathname,
+            kind: route.kind,
+            version: route.version,
+            servicePrincipalId: route.spId,
+            jobId: route.jobId,
+            status: 0,
+            at: Date.now(),
         };
         this.log.add(entry);
         const reply = new Reply(req, res, entry);
@@ -45,8 +51,10 @@ export class Pipeline {
         const rejection = this.throttle?.admit({ kind: route.kind, area: route.area, method });
         if (rejection) {
             entry.fault = "throttle";
-            return reply.graphError(429, "TooManyRequests", "Too many requests. The application has exceeded its rate limit.",
-                { "Retry-After": String(rejection.retryAfterSeconds), ...rejection.headers });
+            return reply.graphError(429, "TooManyRequests", "Too many requests. The application has exceeded its rate limit.", {
+                "Retry-After": String(rejection.retryAfterSeconds),
+                ...rejection.headers,
+            });
         }
 
         try {

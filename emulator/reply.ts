@@ -8,7 +8,11 @@ import type { RequestLogEntry } from "./log";
  * status that was actually sent.
  */
 export class Reply {
-    constructor(readonly req: IncomingMessage, readonly res: ServerResponse, readonly entry: RequestLogEntry) {}
+    constructor(
+        readonly req: IncomingMessage,
+        readonly res: ServerResponse,
+        readonly entry: RequestLogEntry,
+    ) {}
 
     /** The raw connection, for faults that act below HTTP. */
     get socket(): Socket {
@@ -18,7 +22,11 @@ export class Reply {
     json(status: number, body: unknown, headers: Record<string, string> = {}): void {
         this.entry.status = status;
         const text = JSON.stringify(body);
-        this.res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...headers });
+        this.res.writeHead(status, {
+            "Content-Type": "application/json; charset=utf-8",
+            "Content-Length": Buffer.byteLength(text),
+            ...headers,
+        });
         this.res.end(text);
     }
 
@@ -32,12 +40,21 @@ export class Reply {
     /** Graph's error shape: `{ error: { code, message, innerError } }` with matching request-id headers. */
     graphError(status: number, code: string, message: string, headers: Record<string, string> = {}): void {
         const ids = this.requestIds();
-        this.json(status, {
-            error: {
-                code, message,
-                innerError: { date: new Date().toISOString().slice(0, 19), "request-id": ids["request-id"], "client-request-id": ids["client-request-id"] },
+        this.json(
+            status,
+            {
+                error: {
+                    code,
+                    message,
+                    innerError: {
+                        date: new Date().toISOString().slice(0, 19),
+                        "request-id": ids["request-id"],
+                        "client-request-id": ids["client-request-id"],
+                    },
+                },
             },
-        }, { ...ids, ...headers });
+            { ...ids, ...headers },
+        );
     }
 
     /** Entra's OAuth error shape, as MSAL parses it. */

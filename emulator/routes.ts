@@ -30,7 +30,12 @@ export const ROUTES = [
     { kind: "restart", method: "POST", pattern: new RegExp(`${JOB}/restart$`), area: "graph" },
     { kind: "getServicePrincipal", method: "GET", pattern: new RegExp(`${SERVICE_PRINCIPAL}$`), area: "graph" },
     // The quotes arrive either raw or percent-encoded, depending on the client.
-    { kind: "servicePrincipalByAppId", method: "GET", pattern: /^\/(?<version>v1\.0|beta)\/servicePrincipals\(appId=(?:'|%27)(?<appId>[^/]*?)(?:'|%27)\)$/, area: "graph" },
+    {
+        kind: "servicePrincipalByAppId",
+        method: "GET",
+        pattern: /^\/(?<version>v1\.0|beta)\/servicePrincipals\(appId=(?:'|%27)(?<appId>[^/]*?)(?:'|%27)\)$/,
+        area: "graph",
+    },
 ] as const satisfies readonly RouteSpec[];
 
 /** Route names used by the request log, counters and fault injection. */

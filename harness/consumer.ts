@@ -29,9 +29,14 @@ export function packedConsumer(): Consumer {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-consumer-"));
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     // npm pack runs `prepare` (tsc), so the tarball holds what the sources build to now.
-    const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--pack-destination", dir], {
-        cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, npm_config_offline: "true" },
-    }));
+    const packed = JSON.parse(
+        execFileSync(npm, ["pack", "--json", "--pack-destination", dir], {
+            cwd: repoRoot,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+            env: { ...process.env, npm_config_offline: "true" },
+        }),
+    );
     const tarball = path.join(dir, packed[0].filename);
     const modules = path.join(dir, "node_modules");
     const unpacked = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-unpacked-"));
@@ -49,17 +54,33 @@ export function packedConsumer(): Consumer {
         fs.mkdirSync(path.dirname(link), { recursive: true });
         fs.symlinkSync(source, link, "dir");
     }
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({
-        name: "consumer", version: "1.0.0", private: true, main: "index.js",
-        dependencies: { "@pulumi/pulumi": manifest.dependencies["@pulumi/pulumi"], "pulumi-entra-sync": `file:${path.basename(tarball)}` },
-    }, null, 2));
+    fs.writeFileSync(
+        path.join(dir, "package.json"),
+        JSON.stringify(
+            {
+                name: "consumer",
+                version: "1.0.0",
+                private: true,
+                main: "index.js",
+                dependencies: {
+                    "@pulumi/pulumi": manifest.dependencies["@pulumi/pulumi"],
+                    "pulumi-entra-sync": `file:${path.basename(tarball)}`,
+                },
+            },
+            null,
+            2,
+        ),
+    );
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: consumer\nruntime: nodejs\n");
     const program = path.join(dir, "index.js");
-    fs.writeFileSync(program, `"use strict";
+    fs.writeFileSync(
+        program,
+        `"use strict";
 const { SyncJobStart } = require("pulumi-entra-sync");
 const { loadScenario } = require(${JSON.stringify(path.join(__dirname, "scenario"))});
 for (const r of loadScenario().resources) new SyncJobStart(r.name, r.args);
-`);
+`,
+    );
     cached = { dir, program, tarball, tarballBytes: fs.statSync(tarball).size };
     return cached;
 }

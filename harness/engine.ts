@@ -34,7 +34,11 @@ export interface Step {
 /** State and steps across runs, as the engine keeps them. */
 export class Engine {
     resources: Record<string, StateResource> = {};
-    constructor(readonly host: ProviderHost, readonly stack = "test", readonly project = "entra-sync-test") {}
+    constructor(
+        readonly host: ProviderHost,
+        readonly stack = "test",
+        readonly project = "entra-sync-test",
+    ) {}
 
     urn(type: string, name: string): string {
         return `urn:pulumi:${this.stack}::${this.project}::${type}::${name}`;
@@ -53,38 +57,43 @@ export class Engine {
     private async run(program: ProgramResult, preview: boolean): Promise<Step[]> {
         if (program.error) throw new Error(`program failed: ${program.error}`);
         const seen = new Set<string>();
-        const steps = await Promise.all(program.resources.map(async (r): Promise<Step> => {
-            const urn = this.urn(r.type, r.name);
-            seen.add(urn);
-            const old = this.resources[urn];
-            const secretInputs = Object.keys(r.inputs).filter((k) => containsSecret(r.inputs[k]));
-            const news = unwrapSecrets(r.inputs) as Props;
-            try {
-                const checked = await this.host.check(urn, old?.inputs ?? {}, news);
-                if (checked.failures.length) return { name: r.name, op: old ? "update" : "create", ok: false, failures: checked.failures };
-                const inputs = checked.inputs;
-                if (!old) {
-                    if (!preview) await this.apply(urn, r, inputs, secretInputs, () => this.host.create(urn, inputs));
-                    return { name: r.name, op: "create", ok: true };
-                }
-                const d = await this.host.diff(urn, old.id, old.outputs, inputs);
-                if (d.replaces.length) {
-                    if (!preview) {
-                        await this.apply(urn, r, inputs, secretInputs, () => this.host.create(urn, inputs));
-                        await this.host.delete(urn, old.id, old.outputs, old.inputs);
+        const steps = await Promise.all(
+            program.resources.map(async (r): Promise<Step> => {
+                const urn = this.urn(r.type, r.name);
+                seen.add(urn);
+                const old = this.resources[urn];
+                const secretInputs = Object.keys(r.inputs).filter((k) => containsSecret(r.inputs[k]));
+                const news = unwrapSecrets(r.inputs) as Props;
+                try {
+                    const checked = await this.host.check(urn, old?.inputs ?? {}, news);
+                    if (checked.failures.length)
+                        return { name: r.name, op: old ? "update" : "create", ok: false, failures: checked.failures };
+                    const inputs = checked.inputs;
+                    if (!old) {
+                        if (!preview) await this.apply(urn, r, inputs, secretInputs, () => this.host.create(urn, inputs));
+                        return { name: r.name, op: "create", ok: true };
                     }
-                    return { name: r.name, op: "replace", ok: true };
+                    const d = await this.host.diff(urn, old.id, old.outputs, inputs);
+                    if (d.replaces.length) {
+                        if (!preview) {
+                            await this.apply(urn, r, inputs, secretInputs, () => this.host.create(urn, inputs));
+                            await this.host.delete(urn, old.id, old.outputs, old.inputs);
+                        }
+                        return { name: r.name, op: "replace", ok: true };
+                    }
+                    if (d.changes === "none") return { name: r.name, op: "same", ok: true };
+                    if (!preview) {
+                        await this.apply(urn, r, inputs, secretInputs, async () => ({
+                            id: old.id,
+                            outputs: await this.host.update(urn, old.id, old.outputs, inputs, old.inputs),
+                        }));
+                    }
+                    return { name: r.name, op: "update", ok: true };
+                } catch (e) {
+                    return { name: r.name, op: old ? "update" : "create", ok: false, error: (e as Error).message };
                 }
-                if (d.changes === "none") return { name: r.name, op: "same", ok: true };
-                if (!preview) {
-                    await this.apply(urn, r, inputs, secretInputs, async () =>
-                        ({ id: old.id, outputs: await this.host.update(urn, old.id, old.outputs, inputs, old.inputs) }));
-                }
-                return { name: r.name, op: "update", ok: true };
-            } catch (e) {
-                return { name: r.name, op: old ? "update" : "create", ok: false, error: (e as Error).message };
-            }
-        }));
+            }),
+        );
         for (const [urn, old] of Object.entries(this.resources)) {
             if (seen.has(urn)) continue;
             if (preview) {
@@ -103,10 +112,22 @@ export class Engine {
     }
 
     /** Runs a create/update; a partial failure still records the resource, as the engine does. */
-    private async apply(urn: string, r: ProgramResource, inputs: Props, secretInputs: string[], op: () => Promise<{ id: string; outputs: Props }>): Promise<void> {
+    private async apply(
+        urn: string,
+        r: ProgramResource,
+        inputs: Props,
+        secretInputs: string[],
+        op: () => Promise<{ id: string; outputs: Props }>,
+    ): Promise<void> {
         const record = (id: string, outputs: Props) => {
             this.resources[urn] = {
-                urn, type: r.type, name: r.name, id, inputs, outputs, secretInputs,
+                urn,
+                type: r.type,
+                name: r.name,
+                id,
+                inputs,
+                outputs,
+                secretInputs,
                 secretOutputs: Object.keys(outputs).filter((k) => secretInputs.includes(k)),
             };
         };
@@ -121,20 +142,22 @@ export class Engine {
 
     /** refresh: read every resource; one that is gone leaves the state. */
     async refresh(): Promise<Step[]> {
-        return Promise.all(Object.entries(this.resources).map(async ([urn, r]): Promise<Step> => {
-            try {
-                const res = await this.host.read(urn, r.id, r.outputs, r.inputs);
-                if (!res.id) {
-                    delete this.resources[urn];
-                    return { name: r.name, op: "removed", ok: true };
+        return Promise.all(
+            Object.entries(this.resources).map(async ([urn, r]): Promise<Step> => {
+                try {
+                    const res = await this.host.read(urn, r.id, r.outputs, r.inputs);
+                    if (!res.id) {
+                        delete this.resources[urn];
+                        return { name: r.name, op: "removed", ok: true };
+                    }
+                    const changed = JSON.stringify(res.outputs) !== JSON.stringify(r.outputs);
+                    r.outputs = res.outputs;
+                    return { name: r.name, op: "refresh", ok: true, changed };
+                } catch (e) {
+                    return { name: r.name, op: "refresh", ok: false, error: (e as Error).message };
                 }
-                const changed = JSON.stringify(res.outputs) !== JSON.stringify(r.outputs);
-                r.outputs = res.outputs;
-                return { name: r.name, op: "refresh", ok: true, changed };
-            } catch (e) {
-                return { name: r.name, op: "refresh", ok: false, error: (e as Error).message };
-            }
-        }));
+            }),
+        );
     }
 
     async destroy(): Promise<Step[]> {
@@ -154,14 +177,20 @@ export class Engine {
 
     /** The state as a checkpoint file would hold it: secret outputs encrypted (here: replaced). */
     checkpoint(): string {
-        const encrypt = (props: Props, secret: string[]) => Object.fromEntries(Object.entries(props).map(([k, v]) =>
-            [k, secret.includes(k) ? { [SECRET_SIG]: SECRET_VALUE, ciphertext: "v1:encrypted" } : v]));
+        const encrypt = (props: Props, secret: string[]) =>
+            Object.fromEntries(
+                Object.entries(props).map(([k, v]) => [
+                    k,
+                    secret.includes(k) ? { [SECRET_SIG]: SECRET_VALUE, ciphertext: "v1:encrypted" } : v,
+                ]),
+            );
         const resources = Object.values(this.resources).map((r) => ({
-            urn: r.urn, id: r.id, type: r.type,
+            urn: r.urn,
+            id: r.id,
+            type: r.type,
             inputs: encrypt(r.inputs, r.secretInputs),
             outputs: encrypt(r.outputs, r.secretOutputs),
         }));
         return JSON.stringify({ version: 3, deployment: { resources } }, null, 2);
     }
 }
-

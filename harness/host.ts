@@ -21,7 +21,10 @@ function struct(o: Props): any {
 }
 
 export class RpcError extends Error {
-    constructor(message: string, readonly partial?: { id: string; properties: Props; reasons: string[] }) {
+    constructor(
+        message: string,
+        readonly partial?: { id: string; properties: Props; reasons: string[] },
+    ) {
         super(message);
     }
 }
@@ -33,7 +36,11 @@ function fromGrpcError(e: grpc.ServiceError): RpcError {
         for (const any of status.getDetailsList()) {
             if (any.getTypeName() === "pulumirpc.ErrorResourceInitFailed") {
                 const d = provproto.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
-                return new RpcError(e.details, { id: d.getId(), properties: d.getProperties()?.toJavaScript() ?? {}, reasons: d.getReasonsList() });
+                return new RpcError(e.details, {
+                    id: d.getId(),
+                    properties: d.getProperties()?.toJavaScript() ?? {},
+                    reasons: d.getReasonsList(),
+                });
             }
         }
     }
@@ -44,12 +51,22 @@ function fromGrpcError(e: grpc.ServiceError): RpcError {
 export class ProviderHost {
     /** Everything the host printed (stdout after the port, and stderr). */
     output = "";
-    private constructor(private readonly child: ChildProcess, private readonly client: any) {}
+    private constructor(
+        private readonly child: ChildProcess,
+        private readonly client: any,
+    ) {}
 
     /** Starts the host with the program's directory as working directory (require-from-string resolves from there). */
     static async start(cwd: string, env: NodeJS.ProcessEnv = {}): Promise<ProviderHost> {
-        const hostJs = path.join(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [cwd] })), "cmd/dynamic-provider/index.js");
-        const child = spawn(process.execPath, [hostJs, "127.0.0.1:0"], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        const hostJs = path.join(
+            path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [cwd] })),
+            "cmd/dynamic-provider/index.js",
+        );
+        const child = spawn(process.execPath, [hostJs, "127.0.0.1:0"], {
+            cwd,
+            env: { ...process.env, ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let out = "";
         const port = await new Promise<number>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`provider host did not start: ${out}`)), 20_000);
@@ -173,7 +190,6 @@ export class ProviderHost {
         await exited;
     }
 }
-
 
 export interface HostOptions {
     /** The program's directory: the host's working directory (require-from-string resolves node_modules from it). */

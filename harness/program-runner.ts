@@ -28,18 +28,23 @@ async function main(): Promise<void> {
         resources?: Record<string, { id?: string; state?: Record<string, unknown> }>;
         calls?: Record<string, Record<string, unknown>>;
     };
-    pulumi.runtime.setMocks({
-        newResource(args) {
-            if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
-                resources.push({ type: args.type, name: args.name, inputs: toJson(args.inputs) });
-            }
-            // test:index:Upstream stands for a resource whose outputs are known only after up.
-            const mocked = mocks.resources?.[args.type];
-            const state = args.type === "test:index:Upstream" && preview ? { revision: UNKNOWN } : { ...args.inputs, ...mocked?.state };
-            return { id: mocked?.id ?? `${args.name}-id`, state };
+    pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                if (args.type.startsWith("pulumi-nodejs:dynamic/")) {
+                    resources.push({ type: args.type, name: args.name, inputs: toJson(args.inputs) });
+                }
+                // test:index:Upstream stands for a resource whose outputs are known only after up.
+                const mocked = mocks.resources?.[args.type];
+                const state = args.type === "test:index:Upstream" && preview ? { revision: UNKNOWN } : { ...args.inputs, ...mocked?.state };
+                return { id: mocked?.id ?? `${args.name}-id`, state };
+            },
+            call: (args) => mocks.calls?.[args.token] ?? {},
         },
-        call: (args) => mocks.calls?.[args.token] ?? {},
-    }, process.env.ENTRA_SYNC_PROGRAM_PROJECT ?? "entra-sync-test", "test", preview);
+        process.env.ENTRA_SYNC_PROGRAM_PROJECT ?? "entra-sync-test",
+        "test",
+        preview,
+    );
     let failure: string | undefined;
     process.on("unhandledRejection", (e) => (failure = (e as Error)?.message ?? String(e)));
     try {

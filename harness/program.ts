@@ -22,16 +22,21 @@ export const repoRoot = path.resolve(__dirname, "..");
 export function runProgram(program: string, mode: "up" | "preview", env: NodeJS.ProcessEnv = {}): Promise<ProgramResult> {
     const runner = path.join(__dirname, "program-runner.ts");
     return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), runner, program, mode], {
-            cwd: path.dirname(program),
-            env: { ...process.env, TS_NODE_PROJECT: path.join(repoRoot, "tsconfig.json"), ...env },
-            maxBuffer: 64 * 1024 * 1024,
-        }, (err, stdout, stderr) => {
-            try {
-                resolve(JSON.parse(stdout) as ProgramResult);
-            } catch {
-                reject(new Error(`program ${program} failed: ${err?.message ?? ""}\n${stderr}`));
-            }
-        });
+        execFile(
+            process.execPath,
+            ["-r", require.resolve("ts-node/register/transpile-only"), runner, program, mode],
+            {
+                cwd: path.dirname(program),
+                env: { ...process.env, TS_NODE_PROJECT: path.join(repoRoot, "tsconfig.json"), ...env },
+                maxBuffer: 64 * 1024 * 1024,
+            },
+            (err, stdout, stderr) => {
+                try {
+                    resolve(JSON.parse(stdout) as ProgramResult);
+                } catch {
+                    reject(new Error(`program ${program} failed: ${err?.message ?? ""}\n${stderr}`));
+                }
+            },
+        );
     });
 }

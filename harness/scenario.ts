@@ -34,5 +34,5 @@ export function scenarioEnv(scenario: Scenario): NodeJS.ProcessEnv {
 /** In a program: the scenario it was given (none: no resources). */
 export function loadScenario<Args = Record<string, unknown>>(env: NodeJS.ProcessEnv = process.env): Scenario<Args> {
     const file = env.ENTRA_SYNC_PROGRAM_FILE;
-    return JSON.parse(file ? fs.readFileSync(file, "utf8") : env.ENTRA_SYNC_PROGRAM ?? '{"resources":[]}') as Scenario<Args>;
+    return JSON.parse(file ? fs.readFileSync(file, "utf8") : (env.ENTRA_SYNC_PROGRAM ?? '{"resources":[]}')) as Scenario<Args>;
 }

@@ -22,7 +22,11 @@ export type ProgramInput = ResourceSpec[] | { resources?: ResourceSpec[]; config
  * runs. Used by the tests, the demo and the benchmark.
  */
 export class Stack {
-    private constructor(readonly host: ProviderHost, readonly engine: Engine, readonly options: StackOptions) {}
+    private constructor(
+        readonly host: ProviderHost,
+        readonly engine: Engine,
+        readonly options: StackOptions,
+    ) {}
 
     static async start(options: StackOptions): Promise<Stack> {
         const host = await startHost({ ...options, programDir: path.dirname(options.program) });

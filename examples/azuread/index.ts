@@ -21,27 +21,35 @@ const secret = new azuread.SynchronizationSecret("scim", {
     ],
 });
 
-const job = new azuread.SynchronizationJob("scim", {
-    servicePrincipalId: app.servicePrincipalObjectId,
-    templateId: "dataBricks",
-    enabled: true,
-}, { dependsOn: [secret] });
+const job = new azuread.SynchronizationJob(
+    "scim",
+    {
+        servicePrincipalId: app.servicePrincipalObjectId,
+        templateId: "dataBricks",
+        enabled: true,
+    },
+    { dependsOn: [secret] },
+);
 
 // Bump when attribute mappings change; the job is started again.
 const schemaRevision = "2026-11-01";
 
-const resume = new SyncJobStart("resume-scim", {
-    servicePrincipalId: app.servicePrincipalObjectId,
-    jobId: job.id, // azuread's id (/servicePrincipals/{id}/synchronization/jobs/{jobId}) is accepted as is
-    triggers: {
-        // A digest, not the token: triggers are stored in state (as a secret, since this derives from one).
-        secret: scimToken.apply((t) => crypto.createHash("sha256").update(`${scimUrl}\n${t}`).digest("hex")),
-        schemaRevision,
+const resume = new SyncJobStart(
+    "resume-scim",
+    {
+        servicePrincipalId: app.servicePrincipalObjectId,
+        jobId: job.id, // azuread's id (/servicePrincipals/{id}/synchronization/jobs/{jobId}) is accepted as is
+        triggers: {
+            // A digest, not the token: triggers are stored in state (as a secret, since this derives from one).
+            secret: scimToken.apply((t) => crypto.createHash("sha256").update(`${scimUrl}\n${t}`).digest("hex")),
+            schemaRevision,
+        },
+        waitFor: "active",
+        waitTimeoutSeconds: 600,
+        ensureActive: true,
     },
-    waitFor: "active",
-    waitTimeoutSeconds: 600,
-    ensureActive: true,
-}, { dependsOn: [secret, job] });
+    { dependsOn: [secret, job] },
+);
 
 export const jobId = job.id;
 export const jobStatus = resume.status;
