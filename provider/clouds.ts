@@ -1,6 +1,16 @@
-export type Environment = "global" | "usgovernmentl4" | "usgovernmentl5" | "china";
+import { ConfigurationError } from "./errors";
+import { readSettings } from "./settings";
 
-export const ENVIRONMENTS: Record<Environment, { graph: string; authority: string }> = {
+/** The national clouds, by the names the `environment` input takes. */
+export const ENVIRONMENT_NAMES = ["global", "usgovernmentl4", "usgovernmentl5", "china"] as const;
+export type Environment = (typeof ENVIRONMENT_NAMES)[number];
+
+export interface CloudHosts {
+    graph: string;
+    authority: string;
+}
+
+export const ENVIRONMENTS: Record<Environment, CloudHosts> = {
     global: { graph: "https://graph.microsoft.com", authority: "https://login.microsoftonline.com" },
     usgovernmentl4: { graph: "https://graph.microsoft.us", authority: "https://login.microsoftonline.us" },
     usgovernmentl5: { graph: "https://dod-graph.microsoft.us", authority: "https://login.microsoftonline.us" },
@@ -73,18 +83,19 @@ export interface Endpoints {
  * Resolves endpoints, first match wins: the resource's inputs, then ENTRA_SYNC_* variables, then the
  * environment (input, else azuread:environment / ARM_ENVIRONMENT) and its hosts.
  */
-export function resolveEndpoints(inputs: EndpointChoice, configuredEnvironment: string | undefined, env: NodeJS.ProcessEnv): Endpoints {
+export function resolveEndpoints(inputs: EndpointChoice, configuredEnvironment: string | undefined, env: NodeJS.ProcessEnv = process.env): Endpoints {
     const name = inputs.environment ?? configuredEnvironment;
     const environment = parseEnvironment(name);
     if (name !== undefined && environment === undefined) {
-        throw new Error(`unknown environment "${name}"; use one of ${Object.keys(ENVIRONMENTS).join(", ")}`);
+        throw new ConfigurationError(`unknown environment "${name}"; use one of ${ENVIRONMENT_NAMES.join(", ")}`);
     }
     const cloud = ENVIRONMENTS[environment ?? "global"];
-    const graph = inputs.graphEndpoint ?? env.ENTRA_SYNC_GRAPH_ENDPOINT ?? cloud.graph;
-    const authority = inputs.authorityHost ?? env.ENTRA_SYNC_AUTHORITY_HOST ?? cloud.authority;
+    const settings = readSettings(env);
+    const graph = inputs.graphEndpoint ?? settings.graphEndpoint ?? cloud.graph;
+    const authority = inputs.authorityHost ?? settings.authorityHost ?? cloud.authority;
     for (const [what, value] of [["graphEndpoint (or ENTRA_SYNC_GRAPH_ENDPOINT)", graph], ["authorityHost (or ENTRA_SYNC_AUTHORITY_HOST)", authority]]) {
         const problem = endpointProblem(value);
-        if (problem) throw new Error(`${what} ${problem}`);
+        if (problem) throw new ConfigurationError(`${what} ${problem}`);
     }
     const graphEndpoint = new URL(graph).origin;
     return { environment: environment ?? "global", graphEndpoint, authorityHost: new URL(authority).origin, scope: `${graphEndpoint}/.default` };

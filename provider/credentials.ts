@@ -2,7 +2,7 @@ import * as identity from "@azure/identity";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import * as fs from "fs";
 import * as forge from "node-forge";
-import { CredentialError } from "./errors";
+import { ConfigurationError, CredentialError, OidcTokenError } from "./errors";
 
 /** The azuread provider's settings, as this package reads them. */
 export interface AuthSettings {
@@ -49,8 +49,8 @@ const SECRET_KEYS: Key[] = ["clientSecret", "clientCertificatePassword", "oidcTo
 export function readConfig(config: { get(key: string): string | undefined }): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [, configKey] of SETTINGS) {
-        const v = config.get(configKey);
-        if (v !== undefined && v !== "") out[configKey] = v;
+        const value = config.get(configKey);
+        if (value !== undefined && value !== "") out[configKey] = value;
     }
     return out;
 }
@@ -63,7 +63,7 @@ export function resolveAuthSettings(config: Record<string, string>, env: NodeJS.
         let source: string | undefined;
         if (config[configKey] !== undefined) [raw, source] = [config[configKey], configKey];
         else {
-            const envKey = envKeys.find((k) => env[k] !== undefined && env[k] !== "");
+            const envKey = envKeys.find((name) => env[name] !== undefined && env[name] !== "");
             if (envKey) [raw, source] = [env[envKey], envKey];
         }
         if (raw === undefined || source === undefined) continue;
@@ -86,25 +86,25 @@ export interface CredentialPlan {
 }
 
 /** Which credential the settings call for (pure): the azuread provider's order, then DefaultAzureCredential. */
-export function planCredential(s: AuthSettings): CredentialPlan {
-    const from = (k: Key) => s.sources[k] ?? "?";
-    const client = s.clientId ? `client ${s.clientId} from ${from("clientId")}` : "";
+export function planCredential(settings: AuthSettings): CredentialPlan {
+    const from = (key: Key) => settings.sources[key] ?? "?";
+    const client = settings.clientId ? `client ${settings.clientId} from ${from("clientId")}` : "";
     const withTenant = (kind: CredentialKind, extra: string): CredentialPlan => ({
-        kind, tenantId: s.tenantId, clientId: s.clientId,
-        description: `${kind} (${[client, extra, s.tenantId ? `tenant from ${from("tenantId")}` : ""].filter(Boolean).join(", ")})`,
+        kind, tenantId: settings.tenantId, clientId: settings.clientId,
+        description: `${kind} (${[client, extra, settings.tenantId ? `tenant from ${from("tenantId")}` : ""].filter(Boolean).join(", ")})`,
     });
-    if (s.clientId && s.tenantId) {
-        if (s.clientCertificatePath) return withTenant("ClientCertificateCredential", `certificate from ${from("clientCertificatePath")}`);
-        if (s.clientSecret) return withTenant("ClientSecretCredential", `secret from ${from("clientSecret")}`);
-        if (s.useOidc) {
-            const src = s.oidcToken ? from("oidcToken") : s.oidcTokenFilePath ? from("oidcTokenFilePath") : s.oidcRequestUrl ? from("oidcRequestUrl") : "none found";
-            return withTenant("ClientAssertionCredential (OIDC)", `token from ${src}`);
+    if (settings.clientId && settings.tenantId) {
+        if (settings.clientCertificatePath) return withTenant("ClientCertificateCredential", `certificate from ${from("clientCertificatePath")}`);
+        if (settings.clientSecret) return withTenant("ClientSecretCredential", `secret from ${from("clientSecret")}`);
+        if (settings.useOidc) {
+            const source = settings.oidcToken ? from("oidcToken") : settings.oidcTokenFilePath ? from("oidcTokenFilePath") : settings.oidcRequestUrl ? from("oidcRequestUrl") : "none found";
+            return withTenant("ClientAssertionCredential (OIDC)", `token from ${source}`);
         }
     }
-    if (s.useMsi) return withTenant("ManagedIdentityCredential", "");
-    if (s.useCli) return withTenant("AzureCliCredential", "");
+    if (settings.useMsi) return withTenant("ManagedIdentityCredential", "");
+    if (settings.useCli) return withTenant("AzureCliCredential", "");
     return {
-        kind: "DefaultAzureCredential", tenantId: s.tenantId ?? process.env.AZURE_TENANT_ID, clientId: s.clientId ?? process.env.AZURE_CLIENT_ID,
+        kind: "DefaultAzureCredential", tenantId: settings.tenantId ?? process.env.AZURE_TENANT_ID, clientId: settings.clientId ?? process.env.AZURE_CLIENT_ID,
         description: "DefaultAzureCredential (AZURE_* variables, workload identity, managed identity or az login; no azuread:* or ARM_* client credentials were found)",
     };
 }
@@ -114,76 +114,85 @@ export function planCredential(s: AuthSettings): CredentialPlan {
  * GitHub's token service. MSAL asks for the assertion more than once per token request, so a
  * fetched GitHub ID token is reused for a minute (they are valid for several).
  */
-function oidcAssertion(s: AuthSettings): () => Promise<string> {
+function oidcAssertion(settings: AuthSettings): () => Promise<string> {
     let fetched: { value: string; until: number } | undefined;
     return async () => {
-        if (s.oidcToken) return s.oidcToken;
-        if (s.oidcTokenFilePath) return fs.readFileSync(s.oidcTokenFilePath, "utf8").trim();
-        if (!fetched || Date.now() > fetched.until) fetched = { value: await githubIdToken(s), until: Date.now() + 60_000 };
+        if (settings.oidcToken) return settings.oidcToken;
+        if (settings.oidcTokenFilePath) return fs.readFileSync(settings.oidcTokenFilePath, "utf8").trim();
+        if (!fetched || Date.now() > fetched.until) fetched = { value: await githubIdToken(settings), until: Date.now() + 60_000 };
         return fetched.value;
     };
 }
 
-async function githubIdToken(s: AuthSettings): Promise<string> {
-    if (s.oidcRequestUrl && s.oidcRequestToken) {
+async function githubIdToken(settings: AuthSettings): Promise<string> {
+    if (settings.oidcRequestUrl && settings.oidcRequestToken) {
         // GitHub Actions: exchange the job's request token for an ID token with Entra's audience.
-        const url = new URL(s.oidcRequestUrl);
+        const url = new URL(settings.oidcRequestUrl);
         url.searchParams.set("audience", "api://AzureADTokenExchange");
-        const res = await fetch(url, { headers: { Authorization: `Bearer ${s.oidcRequestToken}`, Accept: "application/json" } });
-        if (!res.ok) throw new Error(`the OIDC token request to ${url.origin} answered ${res.status}`);
-        const body = (await res.json()) as { value?: string };
-        if (!body.value) throw new Error("the OIDC token request returned no token");
+        const response = await fetch(url, { headers: { Authorization: `Bearer ${settings.oidcRequestToken}`, Accept: "application/json" } });
+        if (!response.ok) throw new OidcTokenError(`the OIDC token request to ${url.origin} answered ${response.status}`);
+        const body = (await response.json()) as { value?: string };
+        if (!body.value) throw new OidcTokenError("the OIDC token request returned no token");
         return body.value;
     }
-    throw new Error("useOidc is set but there is no token: set azuread:oidcToken, azuread:oidcTokenFilePath, ARM_OIDC_TOKEN(_FILE_PATH), or run in GitHub Actions with permissions: id-token: write");
+    throw new OidcTokenError("useOidc is set but there is no token: set azuread:oidcToken, azuread:oidcTokenFilePath, ARM_OIDC_TOKEN(_FILE_PATH), or run in GitHub Actions with permissions: id-token: write");
 }
 
 /**
  * The client certificate as PEM (key and certificate). @azure/identity reads PEM only; the azuread
  * provider's clientCertificatePath is usually a PFX (PKCS#12), so a PFX is converted in memory.
  */
-export function certificatePem(s: AuthSettings): string {
-    const file = s.clientCertificatePath!;
+export function certificatePem(settings: AuthSettings): string {
+    const file = settings.clientCertificatePath!;
     const raw = fs.readFileSync(file);
     if (raw.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return raw.toString("utf8");
     let p12: forge.pkcs12.Pkcs12Pfx;
     try {
-        p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(raw.toString("binary")), s.clientCertificatePassword ?? "");
+        p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(raw.toString("binary")), settings.clientCertificatePassword ?? "");
     } catch (e) {
-        throw new Error(`${file} (from ${s.sources.clientCertificatePath}) is neither PEM nor a PFX that opens with the given password: ${(e as Error).message}`);
+        // No `cause`: forge's error may carry MACs derived from the password. Its message is safe.
+        throw new ConfigurationError(`${file} (from ${settings.sources.clientCertificatePath}) is neither PEM nor a PFX that opens with the given password: ${(e as Error).message}`);
     }
     const keyBag = (p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? [])[0]
         ?? (p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? [])[0];
     const certBags = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];
-    if (!keyBag?.key || certBags.length === 0) throw new Error(`${file} holds no private key and certificate`);
+    if (!keyBag?.key || certBags.length === 0) throw new ConfigurationError(`${file} holds no private key and certificate`);
     return forge.pki.privateKeyToPem(keyBag.key) + certBags.map((b) => forge.pki.certificateToPem(b.cert!)).join("");
 }
 
+/** Where the credential asks for tokens. */
+export interface CredentialEndpointOptions {
+    /** Origin of the Entra authority, e.g. https://login.microsoftonline.com. */
+    authorityHost: string;
+    /** True for a non-Microsoft authority (an emulator), which has no instance discovery endpoint. */
+    disableInstanceDiscovery: boolean;
+}
+
 /** Builds the @azure/identity credential for a plan. */
-export function createCredential(plan: CredentialPlan, s: AuthSettings, authorityHost: string, disableInstanceDiscovery: boolean): TokenCredential {
-    const common = { authorityHost, disableInstanceDiscovery };
+export function createCredential(plan: CredentialPlan, settings: AuthSettings, options: CredentialEndpointOptions): TokenCredential {
+    const common = { authorityHost: options.authorityHost, disableInstanceDiscovery: options.disableInstanceDiscovery };
     switch (plan.kind) {
         case "ClientSecretCredential":
-            return new identity.ClientSecretCredential(s.tenantId!, s.clientId!, s.clientSecret!, common);
+            return new identity.ClientSecretCredential(settings.tenantId!, settings.clientId!, settings.clientSecret!, common);
         case "ClientCertificateCredential":
-            return new identity.ClientCertificateCredential(s.tenantId!, s.clientId!, { certificate: certificatePem(s) }, common);
+            return new identity.ClientCertificateCredential(settings.tenantId!, settings.clientId!, { certificate: certificatePem(settings) }, common);
         case "ClientAssertionCredential (OIDC)":
-            return new identity.ClientAssertionCredential(s.tenantId!, s.clientId!, oidcAssertion(s), common);
+            return new identity.ClientAssertionCredential(settings.tenantId!, settings.clientId!, oidcAssertion(settings), common);
         case "ManagedIdentityCredential":
-            return s.clientId ? new identity.ManagedIdentityCredential({ clientId: s.clientId }) : new identity.ManagedIdentityCredential();
+            return settings.clientId ? new identity.ManagedIdentityCredential({ clientId: settings.clientId }) : new identity.ManagedIdentityCredential();
         case "AzureCliCredential":
-            return new identity.AzureCliCredential({ tenantId: s.tenantId });
+            return new identity.AzureCliCredential({ tenantId: settings.tenantId });
         default:
-            return new identity.DefaultAzureCredential({ ...common, tenantId: s.tenantId });
+            return new identity.DefaultAzureCredential({ ...common, tenantId: settings.tenantId });
     }
 }
 
 /** Removes every secret setting's value from a text (error messages from deeper layers). */
-export function scrub(text: string, s: AuthSettings): string {
+export function scrub(text: string, settings: AuthSettings): string {
     let out = text;
     for (const key of SECRET_KEYS) {
-        const v = s[key];
-        if (typeof v === "string" && v.length >= 4) out = out.split(v).join("***");
+        const value = settings[key];
+        if (typeof value === "string" && value.length >= 4) out = out.split(value).join("***");
     }
     return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, "$1***");
 }
@@ -222,8 +231,8 @@ export class CachedCredential implements TokenCredential {
         try {
             token = await this.inner.getToken(scopes, options);
         } catch (e) {
-            const msg = (e as Error).message ?? String(e);
-            throw new CredentialError(this.plan.description, this.plan.tenantId, scrub(firstLines(msg), this.settings) +
+            const message = (e as Error).message ?? String(e);
+            throw new CredentialError(this.plan.description, this.plan.tenantId, scrub(firstLines(message), this.settings) +
                 " Check the client id, tenant and secret/certificate, or which credential is configured (see the README's Authentication table).");
         }
         if (!token) throw new CredentialError(this.plan.description, this.plan.tenantId, "no token was returned");
@@ -236,7 +245,7 @@ export class CachedCredential implements TokenCredential {
 }
 
 function firstLines(text: string): string {
-    const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = text.split("\n").map((line) => line.trim()).filter(Boolean);
     const joined = lines.slice(0, 3).join(" ");
     return joined.length > 600 ? `${joined.slice(0, 600)}…` : joined;
 }

@@ -1,7 +1,7 @@
-import { containsUnknown, DEFAULTS, INPUT_NAMES, UNKNOWN } from "./inputs";
+import { containsUnknown, DEFAULTS, INPUT_NAMES, InputName, UNKNOWN } from "./inputs";
 import { triggersEqual } from "./triggers";
 
-const REPLACE_ON = ["servicePrincipalId", "jobId"];
+const REPLACE_ON: InputName[] = ["servicePrincipalId", "jobId"];
 
 /** A job that refresh found stopped: the drift `ensureActive` corrects. */
 export function isStopped(outs: Record<string, unknown>): boolean {
@@ -13,8 +13,8 @@ export function isRunning(job: { status?: string; scheduleState?: string }): boo
     return job.status === "Active" && job.scheduleState === "Active";
 }
 
-function withDefault(v: unknown, key: string): unknown {
-    return v === undefined ? (DEFAULTS as Record<string, unknown>)[key] : v;
+function withDefault(value: unknown, key: InputName): unknown {
+    return value === undefined && key in DEFAULTS ? DEFAULTS[key as keyof typeof DEFAULTS] : value;
 }
 
 export interface Decision {
@@ -34,11 +34,11 @@ export function decide(olds: Record<string, unknown>, news: Record<string, unkno
     const changed: string[] = [];
     const replaces: string[] = [];
     for (const key of INPUT_NAMES) {
-        const a = withDefault(olds[key], key);
-        const b = withDefault(news[key], key);
+        const before = withDefault(olds[key], key);
+        const after = withDefault(news[key], key);
         let same: boolean;
-        if (key === "triggers") same = !containsUnknown(b) && triggersEqual(a, b);
-        else same = b !== UNKNOWN && a === b;
+        if (key === "triggers") same = !containsUnknown(after) && triggersEqual(before, after);
+        else same = after !== UNKNOWN && before === after;
         if (same) continue;
         changed.push(key);
         if (REPLACE_ON.includes(key)) replaces.push(key);

@@ -10,23 +10,50 @@ export interface GraphRequestInfo {
     requestId?: string;
 }
 
-/** Base of every error this package throws. */
+/** The standard ES2022 error options; `cause` is only ever an error that holds no secret. */
+export interface SyncJobStartErrorOptions {
+    cause?: unknown;
+}
+
+/** Base of every error this package throws. The original error, when there is one, is the standard `cause`. */
 export class SyncJobStartError extends Error {
     // Names are spelled out: the provider may run from serialized code, where class names are lost.
-    name = "SyncJobStartError";
-    constructor(message: string) {
-        super(message);
-        // Serialized from local source, a class becomes a function and Error(message) ignores `this`.
+    override name = "SyncJobStartError";
+    constructor(message: string, options?: SyncJobStartErrorOptions) {
+        super(message, options);
+        // Serialized from local source, a class becomes a function and Error(message, options)
+        // ignores `this`: set what the native constructor would have set.
         this.message = message;
+        if (options && "cause" in options && !Object.prototype.hasOwnProperty.call(this, "cause")) {
+            Object.defineProperty(this, "cause", { value: options.cause, writable: true, configurable: true, enumerable: false });
+        }
     }
 }
 
 /** An input that check (or the resource's constructor) rejects: names the property and the fix. */
 export class InvalidInputError extends SyncJobStartError {
-    name = "InvalidInputError";
+    override name = "InvalidInputError";
     constructor(readonly property: string, readonly reason: string) {
         super(`SyncJobStart: invalid ${property}: ${reason}`);
     }
+}
+
+/**
+ * A setting that cannot work: an environment name, a Graph or authority endpoint, a client
+ * certificate file. The message names where the setting came from and how to fix it.
+ */
+export class ConfigurationError extends SyncJobStartError {
+    override name = "ConfigurationError";
+}
+
+/** useOidc is set, but no OIDC token could be had (none configured, or GitHub's token service refused). */
+export class OidcTokenError extends SyncJobStartError {
+    override name = "OidcTokenError";
+}
+
+/** The resource's state lacks what an operation needs (e.g. after `pulumi import`, which dynamic providers do not support). */
+export class IncompleteStateError extends SyncJobStartError {
+    override name = "IncompleteStateError";
 }
 
 function describe(info: GraphRequestInfo): string {
@@ -38,17 +65,17 @@ function describe(info: GraphRequestInfo): string {
     return parts.join(" ");
 }
 
-/** A Graph request that failed; the message ends with what to do about it. */
+/** A Graph request that failed; the message ends with what to do about it, `cause` is the Graph client's error. */
 export class GraphRequestError extends SyncJobStartError {
-    name = "GraphRequestError";
+    override name = "GraphRequestError";
     readonly operation: string;
     readonly method: string;
     readonly path: string;
     readonly statusCode?: number;
     readonly code?: string;
     readonly requestId?: string;
-    constructor(info: GraphRequestInfo, readonly hint: string, detail?: string) {
-        super(`${describe(info)}${detail ? `: ${detail.trim().replace(/\.+$/, "")}` : ""}. ${hint}`);
+    constructor(info: GraphRequestInfo, readonly hint: string, detail?: string, options?: SyncJobStartErrorOptions) {
+        super(`${describe(info)}${detail ? `: ${detail.trim().replace(/\.+$/, "")}` : ""}. ${hint}`, options);
         this.operation = info.operation;
         this.method = info.method;
         this.path = info.path;
@@ -58,34 +85,41 @@ export class GraphRequestError extends SyncJobStartError {
     }
 }
 
-/** 401: the token was refused. */
-export class AuthenticationError extends GraphRequestError {
-    name = "AuthenticationError";
+/**
+ * 401: Graph refused the token. (Not "AuthenticationError": @azure/identity exports a class of that
+ * name for the opposite case, a token that could not be had; that is our CredentialError.)
+ */
+export class TokenRejectedError extends GraphRequestError {
+    override name = "TokenRejectedError";
 }
 /** 403: the identity lacks the permission or the ownership. */
 export class PermissionError extends GraphRequestError {
-    name = "PermissionError";
+    override name = "PermissionError";
 }
 /** 404 on the service principal (possibly an application id in its place). */
 export class ServicePrincipalNotFoundError extends GraphRequestError {
-    name = "ServicePrincipalNotFoundError";
+    override name = "ServicePrincipalNotFoundError";
 }
 /** 404 on the job; the message lists the jobs that do exist. */
 export class JobNotFoundError extends GraphRequestError {
-    name = "JobNotFoundError";
+    override name = "JobNotFoundError";
 }
 /** 429/503/504 past the retry budget. */
 export class ThrottledError extends GraphRequestError {
-    name = "ThrottledError";
+    override name = "ThrottledError";
 }
 /** No HTTP answer: connection reset, refused, or the request timed out (after retries). */
 export class TransportError extends GraphRequestError {
-    name = "TransportError";
+    override name = "TransportError";
 }
 
-/** The credential could not get a token (wrong secret, unknown client, no credential found). */
+/**
+ * The credential could not get a token (wrong secret, unknown client, no credential found).
+ * Deliberately without `cause`: @azure/identity's errors may quote the request that carried the
+ * secret, so only a scrubbed text of them is kept.
+ */
 export class CredentialError extends SyncJobStartError {
-    name = "CredentialError";
+    override name = "CredentialError";
     constructor(readonly credential: string, readonly tenantId: string | undefined, detail: string) {
         super(`get token failed with ${credential}${tenantId ? ` for tenant ${tenantId}` : ""}: ${detail}`);
     }
@@ -93,7 +127,7 @@ export class CredentialError extends SyncJobStartError {
 
 /** waitFor "active": the job went (back) into quarantine after the start. */
 export class JobQuarantinedError extends SyncJobStartError {
-    name = "JobQuarantinedError";
+    override name = "JobQuarantinedError";
     constructor(readonly jobPath: string, readonly reason: string) {
         super(`wait for job failed: ${jobPath} is in quarantine again after the start (reason ${reason}). ` +
             `Fix the cause shown in the job's provisioning logs (Entra admin center > Enterprise applications > Provisioning), then change triggers to start it again.`);
@@ -102,7 +136,7 @@ export class JobQuarantinedError extends SyncJobStartError {
 
 /** waitFor "active": the job was not Active within waitTimeoutSeconds. */
 export class WaitTimeoutError extends SyncJobStartError {
-    name = "WaitTimeoutError";
+    override name = "WaitTimeoutError";
     constructor(readonly jobPath: string, readonly seconds: number, readonly lastStatus: string) {
         super(`wait for job failed: ${jobPath} did not become Active within ${seconds}s (last status ${lastStatus}). ` +
             `Raise waitTimeoutSeconds, or use waitFor "none" and watch the job's status output.`);
@@ -110,14 +144,15 @@ export class WaitTimeoutError extends SyncJobStartError {
 }
 
 /**
- * The start POST succeeded, a later step failed. Carries `id` and `properties`, which makes the
- * Pulumi engine record the resource (and the start) in state instead of forgetting it.
+ * The start POST succeeded, a later step failed (that error is `cause`). Carries `id`, `properties`
+ * and `reasons`, which makes the Pulumi engine record the resource (and the start) in state instead
+ * of forgetting it.
  */
 export class PartialStartError extends SyncJobStartError {
-    name = "PartialStartError";
+    override name = "PartialStartError";
     readonly reasons: string[];
-    constructor(readonly id: string, readonly properties: Record<string, unknown>, readonly cause: Error) {
-        super(`job was started, then: ${cause.message}`);
+    constructor(readonly id: string, readonly properties: Record<string, unknown>, cause: Error) {
+        super(`job was started, then: ${cause.message}`, { cause });
         this.reasons = [cause.message];
     }
 }

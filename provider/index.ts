@@ -1,12 +1,31 @@
+/**
+ * pulumi-entra-sync: where things live (each one hop from here).
+ *
+ * - syncJobStart.ts  the resource class `SyncJobStart` and its documented `SyncJobStartArgs`
+ * - provider.ts      the dynamic provider Pulumi serializes: thin, every method delegates to operations.ts
+ * - operations.ts    configure/check/diff/create/update/read/delete: what each does, in order; per-process state
+ * - jobs.ts          one job on Graph: read, start, pause, wait until Active, 404 diagnosis
+ * - graph/           the only code that talks HTTP to Graph: session.ts (client, `call`), limiter.ts
+ *                    (requests in flight), transport.ts (attempt timeout, transport retries), explain.ts
+ *                    (Graph errors → the classes below)
+ * - credentials.ts   which credential, from azuread:* config, ARM_* and AZURE_* variables; token cache
+ * - settings.ts      every ENTRA_SYNC_* variable the provider reads, with its default
+ * - inputs.ts        allowed values, defaults, and check's validation (pure)
+ * - diff.ts          what changed and whether to start (pure; diff and update share it)
+ * - triggers.ts      canonical comparison of trigger values (pure)
+ * - clouds.ts        environment → Graph and authority hosts (pure)
+ * - errors.ts        the error classes, each with a message that ends with the fix
+ */
 export { SyncJobStart } from "./syncJobStart";
 export type { SyncJobStartArgs } from "./syncJobStart";
 export {
-    SyncJobStartError, InvalidInputError, GraphRequestError, AuthenticationError, PermissionError,
-    ServicePrincipalNotFoundError, JobNotFoundError, ThrottledError, TransportError, CredentialError,
-    JobQuarantinedError, WaitTimeoutError, PartialStartError,
+    SyncJobStartError, InvalidInputError, ConfigurationError, OidcTokenError, IncompleteStateError,
+    GraphRequestError, TokenRejectedError, PermissionError, ServicePrincipalNotFoundError, JobNotFoundError,
+    ThrottledError, TransportError, CredentialError, JobQuarantinedError, WaitTimeoutError, PartialStartError,
 } from "./errors";
-export type { GraphRequestInfo } from "./errors";
-export { ENVIRONMENTS } from "./clouds";
+export type { GraphRequestInfo, SyncJobStartErrorOptions } from "./errors";
+export { ENVIRONMENTS, ENVIRONMENT_NAMES } from "./clouds";
 export type { Environment } from "./clouds";
+export { START_POLICIES, WAIT_FOR, ON_DELETE, API_VERSIONS } from "./inputs";
 export type { StartPolicy, WaitFor, OnDelete, ApiVersion } from "./inputs";
 export { MAX_TRIGGERS_BYTES } from "./triggers";

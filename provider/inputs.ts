@@ -1,16 +1,24 @@
-import { endpointProblem, ENVIRONMENTS, parseEnvironment } from "./clouds";
+import { endpointProblem, ENVIRONMENT_NAMES, parseEnvironment } from "./clouds";
 import { canonicalize, JsonValue, sizeProblem, TriggersValueError } from "./triggers";
 
 /** The value the engine sends for an input not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-export type StartPolicy = "ifNotActive" | "always";
-export type WaitFor = "none" | "active";
-export type OnDelete = "none" | "pause";
-export type ApiVersion = "v1.0" | "beta";
+// Allowed values: each list is the one source; check, the types and the docs derive from it.
+export const START_POLICIES = ["ifNotActive", "always"] as const;
+export type StartPolicy = (typeof START_POLICIES)[number];
+export const WAIT_FOR = ["none", "active"] as const;
+export type WaitFor = (typeof WAIT_FOR)[number];
+export const ON_DELETE = ["none", "pause"] as const;
+export type OnDelete = (typeof ON_DELETE)[number];
+export const API_VERSIONS = ["v1.0", "beta"] as const;
+export type ApiVersion = (typeof API_VERSIONS)[number];
 
-/** Inputs as the provider sees them after check (defaults filled in). */
-export interface ProviderInputs {
+/**
+ * Inputs as the provider sees them after check (defaults filled in). A type, not an interface, so
+ * it is also a Record<string, unknown> (what the generic helpers take) without a cast.
+ */
+export type ProviderInputs = {
     servicePrincipalId: string;
     jobId: string;
     triggers?: JsonValue;
@@ -23,17 +31,17 @@ export interface ProviderInputs {
     apiVersion: ApiVersion;
     graphEndpoint?: string;
     authorityHost?: string;
-}
+};
 
 /** What create/update/read add to the echoed inputs. */
-export interface ProviderOutputs extends ProviderInputs {
+export type ProviderOutputs = ProviderInputs & {
     status?: string;
     scheduleState?: string;
     quarantineReason?: string;
     lastAction?: "started" | "skipped";
     startedAt?: string;
     startCount: number;
-}
+};
 
 export interface CheckFailure {
     property: string;
@@ -41,55 +49,78 @@ export interface CheckFailure {
 }
 
 export const DEFAULTS = {
-    startPolicy: "ifNotActive" as StartPolicy,
-    waitFor: "none" as WaitFor,
+    startPolicy: "ifNotActive",
+    waitFor: "none",
     waitTimeoutSeconds: 300,
     ensureActive: false,
-    onDelete: "none" as OnDelete,
-    apiVersion: "v1.0" as ApiVersion,
-};
+    onDelete: "none",
+    apiVersion: "v1.0",
+} as const satisfies Partial<ProviderInputs>;
 
-export const INPUT_NAMES = [
-    "servicePrincipalId", "jobId", "triggers", "startPolicy", "waitFor", "waitTimeoutSeconds",
-    "ensureActive", "onDelete", "environment", "apiVersion", "graphEndpoint", "authorityHost",
-];
+// Every key of ProviderInputs, exactly once: the Record type refuses a missing or unknown name.
+const INPUT_KEYS: Record<keyof ProviderInputs, true> = {
+    servicePrincipalId: true, jobId: true, triggers: true, startPolicy: true, waitFor: true, waitTimeoutSeconds: true,
+    ensureActive: true, onDelete: true, environment: true, apiVersion: true, graphEndpoint: true, authorityHost: true,
+};
+export type InputName = keyof ProviderInputs;
+/** The inputs' names, in the order diff reports them. */
+export const INPUT_NAMES = Object.keys(INPUT_KEYS) as InputName[];
+
+export function isInputName(key: string): key is InputName {
+    return (INPUT_NAMES as string[]).includes(key);
+}
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const JOB_ID = /^[A-Za-z0-9._-]+$/;
 const MAX_JOB_ID = 256;
 const AZUREAD_JOB_ID = /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/synchronization\/jobs\/([^/]+)$/;
 
-function show(v: unknown): string {
-    const s = typeof v === "string" ? JSON.stringify(v) : String(v);
-    return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+function show(value: unknown): string {
+    const text = typeof value === "string" ? JSON.stringify(value) : String(value);
+    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
-function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[], failures: CheckFailure[]): void {
-    if (v === undefined || v === UNKNOWN) return;
-    if (!allowed.includes(v as T)) {
-        failures.push({ property: name, reason: `${show(v)} is not one of ${allowed.map((a) => `"${a}"`).join(", ")}` });
+function oneOf(name: InputName, value: unknown, allowed: readonly string[], failures: CheckFailure[]): void {
+    if (value === undefined || value === UNKNOWN) return;
+    if (typeof value !== "string" || !allowed.includes(value)) {
+        failures.push({ property: name, reason: `${show(value)} is not one of ${allowed.map((a) => `"${a}"`).join(", ")}` });
+    }
+}
+
+/**
+ * The canonical form of a triggers value, or why it is refused (the reason starts where check's
+ * reasons start: after the property name). One rule for check and for the resource's constructor.
+ */
+export function checkTriggers(value: unknown): { canonical: JsonValue; problem?: undefined } | { problem: string } {
+    try {
+        const canonical = canonicalize(value);
+        const problem = sizeProblem(canonical);
+        return problem ? { problem } : { canonical };
+    } catch (e) {
+        if (!(e instanceof TriggersValueError)) throw e;
+        return { problem: `${e.at} ${e.reason}` };
     }
 }
 
 /** Why a servicePrincipalId is unacceptable, or undefined. */
-export function servicePrincipalIdProblem(v: unknown): string | undefined {
-    if (typeof v !== "string" || v === "") {
+export function servicePrincipalIdProblem(value: unknown): string | undefined {
+    if (typeof value !== "string" || value === "") {
         return "is required: the object id (GUID) of the service principal that owns the job (e.g. azuread.ServicePrincipal's objectId)";
     }
-    if (!GUID.test(v)) {
-        return `${show(v)} is not a GUID; give the service principal's object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f`;
+    if (!GUID.test(value)) {
+        return `${show(value)} is not a GUID; give the service principal's object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f`;
     }
     return undefined;
 }
 
 /** Why a jobId is unacceptable, or undefined. Only [A-Za-z0-9._-] reach Graph, so no path can be formed. */
-export function jobIdProblem(v: unknown): string | undefined {
-    if (typeof v !== "string" || v === "") {
+export function jobIdProblem(value: unknown): string | undefined {
+    if (typeof value !== "string" || value === "") {
         return "is required: the synchronization job id, e.g. azuread.SynchronizationJob's id or scim.0123…cdef.guid";
     }
-    if (v.length > MAX_JOB_ID) return `is ${v.length} characters long; job ids are at most ${MAX_JOB_ID}`;
-    if (!JOB_ID.test(v) || v === "." || v === "..") {
-        return `${show(v)} has characters a job id never has; use letters, digits, ".", "-" and "_" only (e.g. scim.0123456789abcdef0123456789abcdef)`;
+    if (value.length > MAX_JOB_ID) return `is ${value.length} characters long; job ids are at most ${MAX_JOB_ID}`;
+    if (!JOB_ID.test(value) || value === "." || value === "..") {
+        return `${show(value)} has characters a job id never has; use letters, digits, ".", "-" and "_" only (e.g. scim.0123456789abcdef0123456789abcdef)`;
     }
     return undefined;
 }
@@ -102,7 +133,7 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     const failures: CheckFailure[] = [];
     const inputs: Record<string, unknown> = { ...news };
     for (const key of Object.keys(news)) {
-        if (key !== "__provider" && !INPUT_NAMES.includes(key)) {
+        if (key !== "__provider" && !isInputName(key)) {
             failures.push({ property: key, reason: `is not an input of SyncJobStart; known inputs: ${INPUT_NAMES.join(", ")}` });
         }
     }
@@ -111,68 +142,61 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     }
 
     if (news.servicePrincipalId !== UNKNOWN) {
-        const p = servicePrincipalIdProblem(news.servicePrincipalId);
-        if (p) failures.push({ property: "servicePrincipalId", reason: p });
+        const problem = servicePrincipalIdProblem(news.servicePrincipalId);
+        if (problem) failures.push({ property: "servicePrincipalId", reason: problem });
     }
     if (news.jobId !== UNKNOWN) {
         // azuread.SynchronizationJob's id is the path /servicePrincipals/{sp}/synchronization/jobs/{jobId};
         // users pass it as is, so take the job id from it (and check it belongs to servicePrincipalId).
-        const m = typeof news.jobId === "string" ? AZUREAD_JOB_ID.exec(news.jobId) : null;
-        if (m) {
-            inputs.jobId = m[2];
-            if (typeof news.servicePrincipalId === "string" && news.servicePrincipalId !== UNKNOWN && news.servicePrincipalId.toLowerCase() !== m[1].toLowerCase()) {
-                failures.push({ property: "jobId", reason: `belongs to service principal ${m[1]}, but servicePrincipalId is ${news.servicePrincipalId}; pass the same service principal to both` });
+        const azureadId = typeof news.jobId === "string" ? AZUREAD_JOB_ID.exec(news.jobId) : null;
+        if (azureadId) {
+            const [, owner, jobId] = azureadId;
+            inputs.jobId = jobId;
+            if (typeof news.servicePrincipalId === "string" && news.servicePrincipalId !== UNKNOWN && news.servicePrincipalId.toLowerCase() !== owner.toLowerCase()) {
+                failures.push({ property: "jobId", reason: `belongs to service principal ${owner}, but servicePrincipalId is ${news.servicePrincipalId}; pass the same service principal to both` });
             }
         }
-        const p = jobIdProblem(inputs.jobId);
-        if (p) failures.push({ property: "jobId", reason: p });
+        const problem = jobIdProblem(inputs.jobId);
+        if (problem) failures.push({ property: "jobId", reason: problem });
     }
     if (news.triggers !== undefined && !containsUnknown(news.triggers)) {
-        try {
-            const canonical = canonicalize(news.triggers);
-            const p = sizeProblem(canonical);
-            if (p) failures.push({ property: "triggers", reason: p });
-            else inputs.triggers = canonical;
-        } catch (e) {
-            if (!(e instanceof TriggersValueError)) throw e;
-            failures.push({ property: "triggers", reason: `${e.at} ${e.reason}` });
-        }
+        const triggers = checkTriggers(news.triggers);
+        if (triggers.problem !== undefined) failures.push({ property: "triggers", reason: triggers.problem });
+        else inputs.triggers = triggers.canonical;
     }
-    oneOf("startPolicy", inputs.startPolicy, ["ifNotActive", "always"], failures);
-    oneOf("waitFor", inputs.waitFor, ["none", "active"], failures);
-    oneOf("onDelete", inputs.onDelete, ["none", "pause"], failures);
-    oneOf("apiVersion", inputs.apiVersion, ["v1.0", "beta"], failures);
-    const t = inputs.waitTimeoutSeconds;
-    if (t !== UNKNOWN && (typeof t !== "number" || !Number.isFinite(t) || t < 1 || t > 86400)) {
-        failures.push({ property: "waitTimeoutSeconds", reason: `${show(t)} is not a number of seconds from 1 to 86400` });
+    oneOf("startPolicy", inputs.startPolicy, START_POLICIES, failures);
+    oneOf("waitFor", inputs.waitFor, WAIT_FOR, failures);
+    oneOf("onDelete", inputs.onDelete, ON_DELETE, failures);
+    oneOf("apiVersion", inputs.apiVersion, API_VERSIONS, failures);
+    const waitTimeout = inputs.waitTimeoutSeconds;
+    if (waitTimeout !== UNKNOWN && (typeof waitTimeout !== "number" || !Number.isFinite(waitTimeout) || waitTimeout < 1 || waitTimeout > 86400)) {
+        failures.push({ property: "waitTimeoutSeconds", reason: `${show(waitTimeout)} is not a number of seconds from 1 to 86400` });
     }
     if (inputs.ensureActive !== UNKNOWN && typeof inputs.ensureActive !== "boolean") {
         failures.push({ property: "ensureActive", reason: `${show(inputs.ensureActive)} is not true or false` });
     }
-    const env = news.environment;
-    if (env !== undefined && env !== UNKNOWN && (typeof env !== "string" || parseEnvironment(env) === undefined)) {
-        failures.push({ property: "environment", reason: `${show(env)} is not one of ${Object.keys(ENVIRONMENTS).map((e) => `"${e}"`).join(", ")}` });
+    const environment = news.environment;
+    if (environment !== undefined && environment !== UNKNOWN && (typeof environment !== "string" || parseEnvironment(environment) === undefined)) {
+        failures.push({ property: "environment", reason: `${show(environment)} is not one of ${ENVIRONMENT_NAMES.map((name) => `"${name}"`).join(", ")}` });
     }
-    for (const key of ["graphEndpoint", "authorityHost"]) {
-        const v = news[key];
-        if (v === undefined || v === UNKNOWN) continue;
-        const p = typeof v === "string" ? endpointProblem(v) : `${show(v)} is not a string`;
-        if (p) failures.push({ property: key, reason: p });
+    for (const key of ["graphEndpoint", "authorityHost"] as const) {
+        const value = news[key];
+        if (value === undefined || value === UNKNOWN) continue;
+        const problem = typeof value === "string" ? endpointProblem(value) : `${show(value)} is not a string`;
+        if (problem) failures.push({ property: key, reason: problem });
     }
     return { inputs, failures };
 }
 
 /** Whether a value holds the preview's unknown marker anywhere. */
-export function containsUnknown(v: unknown): boolean {
-    if (v === UNKNOWN) return true;
-    if (Array.isArray(v)) return v.some(containsUnknown);
-    if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+export function containsUnknown(value: unknown): boolean {
+    if (value === UNKNOWN) return true;
+    if (Array.isArray(value)) return value.some(containsUnknown);
+    if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
     return false;
 }
 
 /** The inputs part of the stored outputs (what diff compares new inputs against). */
-export function echoInputs(inputs: Record<string, unknown>): ProviderInputs {
-    const out: Record<string, unknown> = {};
-    for (const key of INPUT_NAMES) if (inputs[key] !== undefined) out[key] = inputs[key];
-    return out as unknown as ProviderInputs;
+export function echoInputs(inputs: ProviderInputs): ProviderInputs {
+    return Object.fromEntries(INPUT_NAMES.filter((key) => inputs[key] !== undefined).map((key) => [key, inputs[key]])) as ProviderInputs;
 }

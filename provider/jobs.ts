@@ -1,9 +1,27 @@
+import { setTimeout as sleep } from "timers/promises";
 import { isRunning } from "./diff";
 import {
-    GraphRequestError, JobNotFoundError, JobQuarantinedError, ServicePrincipalNotFoundError, WaitTimeoutError,
+    GraphRequestError, JobNotFoundError, JobQuarantinedError, ServicePrincipalNotFoundError, SyncJobStartError, WaitTimeoutError,
 } from "./errors";
-import { GraphCall, GraphSession, JobView, toJobView } from "./graph";
+import type { GraphSession } from "./graph";
 import type { ApiVersion, StartPolicy, WaitFor } from "./inputs";
+
+/** The synchronization job as read from Graph (what the resource reports). */
+export interface JobView {
+    id: string;
+    status?: string;
+    scheduleState?: string;
+    quarantineReason?: string;
+}
+
+export function toJobView(body: any): JobView {
+    return {
+        id: String(body?.id ?? ""),
+        status: body?.status?.code ?? undefined,
+        scheduleState: body?.schedule?.state ?? undefined,
+        quarantineReason: body?.status?.quarantine?.reason ?? undefined,
+    };
+}
 
 /** Which job, on which Graph version. */
 export interface JobTarget {
@@ -12,20 +30,20 @@ export interface JobTarget {
     apiVersion: ApiVersion;
 }
 
-export function jobPath(t: JobTarget): string {
-    return `/servicePrincipals/${t.servicePrincipalId}/synchronization/jobs/${t.jobId}`;
+export function jobPath(target: JobTarget): string {
+    return `/servicePrincipals/${target.servicePrincipalId}/synchronization/jobs/${target.jobId}`;
 }
 
-function is404(e: unknown): boolean {
-    return (e as { statusCode?: number })?.statusCode === 404;
+function is404(error: unknown): boolean {
+    return (error as { statusCode?: number })?.statusCode === 404;
 }
 
-async function call<T>(s: GraphSession, t: JobTarget, operation: string, method: "GET" | "POST", path: string): Promise<T> {
-    const c: GraphCall = { operation, method, path, apiVersion: t.apiVersion };
+/** One call on the job; a 404 becomes an error that says what is missing. */
+async function request<T>(session: GraphSession, target: JobTarget, operation: string, method: "GET" | "POST", path: string): Promise<T> {
     try {
-        return await s.call<T>(c);
+        return await session.call<T>({ operation, method, path, apiVersion: target.apiVersion });
     } catch (e) {
-        if (is404(e) && e instanceof GraphRequestError) throw await diagnoseNotFound(s, t, e);
+        if (is404(e) && e instanceof GraphRequestError) throw await diagnoseNotFound(session, target, e);
         throw e;
     }
 }
@@ -34,46 +52,48 @@ async function call<T>(s: GraphSession, t: JobTarget, operation: string, method:
  * A 404 says only "not found". Find out what is missing: list the jobs on the service principal;
  * if the service principal is missing too, see whether the id given is an application (client) id.
  */
-export async function diagnoseNotFound(s: GraphSession, t: JobTarget, original: GraphRequestError): Promise<Error> {
+export async function diagnoseNotFound(session: GraphSession, target: JobTarget, original: GraphRequestError): Promise<Error> {
     const info = { operation: original.operation, method: original.method, path: original.path, statusCode: 404, code: original.code, requestId: original.requestId };
-    const listPath = `/servicePrincipals/${t.servicePrincipalId}/synchronization/jobs`;
+    const listPath = `/servicePrincipals/${target.servicePrincipalId}/synchronization/jobs`;
     try {
-        const list = await s.call<{ value?: unknown[] }>({ operation: "list jobs", method: "GET", path: listPath, apiVersion: t.apiVersion });
+        const list = await session.call<{ value?: unknown[] }>({ operation: "list jobs", method: "GET", path: listPath, apiVersion: target.apiVersion });
         const jobs = (list.value ?? []).map(toJobView);
         const hint = jobs.length === 0
-            ? `Service principal ${t.servicePrincipalId} has no synchronization jobs; create one first (e.g. azuread.SynchronizationJob) and pass its id as jobId.`
-            : `Job ${t.jobId} does not exist on service principal ${t.servicePrincipalId}. Jobs that do: ${jobs.map((j) => `${j.id} (${j.status ?? "unknown"})`).join(", ")}. Use one of these as jobId.`;
-        return new JobNotFoundError(info, hint);
+            ? `Service principal ${target.servicePrincipalId} has no synchronization jobs; create one first (e.g. azuread.SynchronizationJob) and pass its id as jobId.`
+            : `Job ${target.jobId} does not exist on service principal ${target.servicePrincipalId}. Jobs that do: ${jobs.map((job) => `${job.id} (${job.status ?? "unknown"})`).join(", ")}. Use one of these as jobId.`;
+        return new JobNotFoundError(info, hint, undefined, { cause: original });
     } catch (e) {
         if (!is404(e)) return original;
     }
     try {
-        const sp = await s.call<{ id?: string; displayName?: string }>({
-            operation: "look up application id", method: "GET", path: `/servicePrincipals(appId='${t.servicePrincipalId}')`, apiVersion: t.apiVersion,
+        const servicePrincipal = await session.call<{ id?: string; displayName?: string }>({
+            operation: "look up application id", method: "GET", path: `/servicePrincipals(appId='${target.servicePrincipalId}')`, apiVersion: target.apiVersion,
         });
         return new ServicePrincipalNotFoundError(info,
-            `${t.servicePrincipalId} is the application (client) id of "${sp.displayName ?? "?"}", not a service principal object id. ` +
-            `Use servicePrincipalId: "${sp.id}" (the service principal's object id, e.g. azuread.ServicePrincipal's objectId).`);
+            `${target.servicePrincipalId} is the application (client) id of "${servicePrincipal.displayName ?? "?"}", not a service principal object id. ` +
+            `Use servicePrincipalId: "${servicePrincipal.id}" (the service principal's object id, e.g. azuread.ServicePrincipal's objectId).`,
+            undefined, { cause: original });
     } catch (e) {
         if (!is404(e)) return original;
     }
     return new ServicePrincipalNotFoundError(info,
-        `No service principal with object id ${t.servicePrincipalId} exists in this tenant. Use the object id of the enterprise application's service principal ` +
-        "(azuread.ServicePrincipal's objectId, or Entra admin center > Enterprise applications > Object ID), and check the credential's tenant.");
+        `No service principal with object id ${target.servicePrincipalId} exists in this tenant. Use the object id of the enterprise application's service principal ` +
+        "(azuread.ServicePrincipal's objectId, or Entra admin center > Enterprise applications > Object ID), and check the credential's tenant.",
+        undefined, { cause: original });
 }
 
-export function getJob(s: GraphSession, t: JobTarget, operation = "read job"): Promise<JobView> {
-    return call<unknown>(s, t, operation, "GET", jobPath(t)).then(toJobView);
+export function getJob(session: GraphSession, target: JobTarget, operation = "read job"): Promise<JobView> {
+    return request<unknown>(session, target, operation, "GET", jobPath(target)).then(toJobView);
 }
 
-export async function startJob(s: GraphSession, t: JobTarget): Promise<void> {
-    await call<unknown>(s, t, "start job", "POST", `${jobPath(t)}/start`);
+export async function startJob(session: GraphSession, target: JobTarget): Promise<void> {
+    await request<unknown>(session, target, "start job", "POST", `${jobPath(target)}/start`);
 }
 
 /** Pauses a job; a job that no longer exists is fine (it is not running either). */
-export async function pauseJob(s: GraphSession, t: JobTarget): Promise<"paused" | "missing"> {
+export async function pauseJob(session: GraphSession, target: JobTarget): Promise<"paused" | "missing"> {
     try {
-        await s.call<unknown>({ operation: "pause job", method: "POST", path: `${jobPath(t)}/pause`, apiVersion: t.apiVersion });
+        await session.call<unknown>({ operation: "pause job", method: "POST", path: `${jobPath(target)}/pause`, apiVersion: target.apiVersion });
         return "paused";
     } catch (e) {
         if (is404(e)) return "missing";
@@ -82,9 +102,9 @@ export async function pauseJob(s: GraphSession, t: JobTarget): Promise<"paused" 
 }
 
 /** Reads the job; undefined when it (or its service principal) no longer exists. */
-export async function readJobIfExists(s: GraphSession, t: JobTarget): Promise<JobView | undefined> {
+export async function readJobIfExists(session: GraphSession, target: JobTarget): Promise<JobView | undefined> {
     try {
-        return await s.call<unknown>({ operation: "refresh job", method: "GET", path: jobPath(t), apiVersion: t.apiVersion }).then(toJobView);
+        return await session.call<unknown>({ operation: "refresh job", method: "GET", path: jobPath(target), apiVersion: target.apiVersion }).then(toJobView);
     } catch (e) {
         if (is404(e)) return undefined;
         throw e;
@@ -104,10 +124,14 @@ export interface StartResult {
     startedAt?: string;
 }
 
-/** Thrown when a step after a successful start POST failed: the caller records the start anyway. */
-export class FailedAfterStart extends Error {
-    constructor(readonly cause: Error, readonly startedAt: string, readonly job?: JobView) {
-        super(cause.message);
+/**
+ * Thrown when a step after a successful start POST failed (that error is `cause`): the caller
+ * records the start anyway, as a PartialStartError. Never leaves the package.
+ */
+export class FailedAfterStart extends SyncJobStartError {
+    override name = "FailedAfterStart";
+    constructor(readonly failure: Error, readonly startedAt: string, readonly job?: JobView) {
+        super(failure.message, { cause: failure });
     }
 }
 
@@ -115,34 +139,34 @@ export class FailedAfterStart extends Error {
  * GET, POST start unless already running, GET (3 calls; 1 when skipped; 2 under "always"),
  * then optionally poll until Active.
  */
-export async function ensureStarted(s: GraphSession, t: JobTarget, o: StartOptions): Promise<StartResult> {
-    if (o.startPolicy === "ifNotActive") {
-        const before = await getJob(s, t);
+export async function ensureStarted(session: GraphSession, target: JobTarget, options: StartOptions): Promise<StartResult> {
+    if (options.startPolicy === "ifNotActive") {
+        const before = await getJob(session, target);
         // The Graph docs: start only a job that is paused or in quarantine, never one that runs.
         if (isRunning(before)) return { action: "skipped", job: before };
     }
-    await startJob(s, t);
+    await startJob(session, target);
     const startedAt = new Date().toISOString();
     let job: JobView | undefined;
     try {
-        job = await getJob(s, t, "read job after start");
-        if (o.waitFor === "active") job = await waitUntilActive(s, t, job, o);
+        job = await getJob(session, target, "read job after start");
+        if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options);
     } catch (e) {
         throw new FailedAfterStart(e as Error, startedAt, job);
     }
     return { action: "started", job, startedAt };
 }
 
-async function waitUntilActive(s: GraphSession, t: JobTarget, first: JobView, o: StartOptions): Promise<JobView> {
-    const deadline = Date.now() + o.waitTimeoutSeconds * 1000;
+async function waitUntilActive(session: GraphSession, target: JobTarget, first: JobView, options: StartOptions): Promise<JobView> {
+    const deadline = Date.now() + options.waitTimeoutSeconds * 1000;
     let job = first;
     for (;;) {
-        if (job.status === "Quarantine") throw new JobQuarantinedError(`/${t.apiVersion}${jobPath(t)}`, job.quarantineReason ?? "Unknown");
+        if (job.status === "Quarantine") throw new JobQuarantinedError(`/${target.apiVersion}${jobPath(target)}`, job.quarantineReason ?? "Unknown");
         if (isRunning(job)) return job;
-        if (Date.now() + o.pollIntervalMs > deadline) {
-            throw new WaitTimeoutError(`/${t.apiVersion}${jobPath(t)}`, o.waitTimeoutSeconds, `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}`);
+        if (Date.now() + options.pollIntervalMs > deadline) {
+            throw new WaitTimeoutError(`/${target.apiVersion}${jobPath(target)}`, options.waitTimeoutSeconds, `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}`);
         }
-        await new Promise((r) => setTimeout(r, o.pollIntervalMs));
-        job = await getJob(s, t, "wait for job");
+        await sleep(options.pollIntervalMs);
+        job = await getJob(session, target, "wait for job");
     }
 }

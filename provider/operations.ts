@@ -2,10 +2,11 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { isMicrosoftAuthority, resolveEndpoints } from "./clouds";
 import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./credentials";
 import { decide } from "./diff";
-import { PartialStartError } from "./errors";
-import { GraphSession, JobView, readLimits } from "./graph";
+import { IncompleteStateError, PartialStartError } from "./errors";
+import { GraphSession } from "./graph";
 import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
-import { ensureStarted, FailedAfterStart, JobTarget, pauseJob, readJobIfExists, StartResult } from "./jobs";
+import { ensureStarted, FailedAfterStart, JobTarget, JobView, pauseJob, readJobIfExists, StartResult } from "./jobs";
+import { readSettings } from "./settings";
 
 /**
  * Everything this provider process holds. One object (not several module variables): when the
@@ -22,29 +23,32 @@ const processState: {
  * Stack config arrives here. It must be stored before any await: the host caches the provider
  * before configure resolves, so a concurrent create may already be running.
  */
-export async function configure(req: dynamic.ConfigureRequest): Promise<void> {
-    processState.config = readConfig(req.config);
+export async function configure(request: dynamic.ConfigureRequest): Promise<void> {
+    processState.config = readConfig(request.config);
 }
 
 /** The shared Graph session for these inputs' endpoints and the configured credential. */
-export function session(inputs: Partial<ProviderInputs>): GraphSession {
+export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
     const auth = resolveAuthSettings(processState.config, process.env);
     const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
     const plan = planCredential(auth);
     const key = JSON.stringify([endpoints.graphEndpoint, endpoints.authorityHost, plan.kind, plan.tenantId, plan.clientId]);
-    let s = processState.sessions[key];
-    if (!s) {
-        const inner = createCredential(plan, auth, endpoints.authorityHost, !isMicrosoftAuthority(endpoints.authorityHost));
-        s = new GraphSession(endpoints, new CachedCredential(inner, plan, auth), readLimits(process.env));
-        processState.sessions[key] = s;
+    let session = processState.sessions[key];
+    if (!session) {
+        const inner = createCredential(plan, auth, {
+            authorityHost: endpoints.authorityHost,
+            disableInstanceDiscovery: !isMicrosoftAuthority(endpoints.authorityHost),
+        });
+        session = new GraphSession(endpoints, new CachedCredential(inner, plan, auth), readSettings());
+        processState.sessions[key] = session;
     }
-    return s;
+    return session;
 }
 
 /** Runs operations on one job one at a time in this process, so resources on one job never race. */
-async function withJobLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+async function withJobLock<T>(key: string, operation: () => Promise<T>): Promise<T> {
     const previous = processState.locks[key] ?? Promise.resolve();
-    const run = previous.then(fn, fn);
+    const run = previous.then(operation, operation);
     const settled = run.then(() => undefined, () => undefined);
     processState.locks[key] = settled;
     try {
@@ -54,17 +58,17 @@ async function withJobLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     }
 }
 
-function target(i: ProviderInputs): JobTarget {
-    return { servicePrincipalId: i.servicePrincipalId, jobId: i.jobId, apiVersion: i.apiVersion ?? DEFAULTS.apiVersion };
+function targetOf(inputs: ProviderInputs): JobTarget {
+    return { servicePrincipalId: inputs.servicePrincipalId, jobId: inputs.jobId, apiVersion: inputs.apiVersion ?? DEFAULTS.apiVersion };
 }
 
-function stripUndefined<T extends object>(o: T): T {
-    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+function stripUndefined<T extends object>(value: T): T {
+    return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
 }
 
 function outputs(inputs: ProviderInputs, job: JobView | undefined, rest: Pick<ProviderOutputs, "lastAction" | "startedAt" | "startCount">): ProviderOutputs {
     return stripUndefined({
-        ...echoInputs(inputs as unknown as Record<string, unknown>),
+        ...echoInputs(inputs),
         status: job?.status,
         scheduleState: job?.scheduleState,
         quarantineReason: job?.quarantineReason,
@@ -72,25 +76,20 @@ function outputs(inputs: ProviderInputs, job: JobView | undefined, rest: Pick<Pr
     });
 }
 
-function pollIntervalMs(): number {
-    const n = Number(process.env.ENTRA_SYNC_POLL_INTERVAL_SECONDS);
-    return (Number.isFinite(n) && n > 0 ? n : 5) * 1000;
-}
-
 /** Starts (or skips) under the job lock and builds outputs; a failure after the start is partial. */
 async function runStart(id: string, inputs: ProviderInputs, previousCount: number): Promise<ProviderOutputs> {
-    const s = session(inputs);
-    const t = target(inputs);
+    const session = sessionFor(inputs);
+    const target = targetOf(inputs);
     let result: StartResult;
     try {
-        result = await withJobLock(`${s.endpoints.graphEndpoint}${id}`, () => ensureStarted(s, t, {
+        result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => ensureStarted(session, target, {
             startPolicy: inputs.startPolicy, waitFor: inputs.waitFor,
-            waitTimeoutSeconds: inputs.waitTimeoutSeconds, pollIntervalMs: pollIntervalMs(),
+            waitTimeoutSeconds: inputs.waitTimeoutSeconds, pollIntervalMs: readSettings().pollIntervalMs,
         }));
     } catch (e) {
         if (e instanceof FailedAfterStart) {
             const outs = outputs(inputs, e.job, { lastAction: "started", startedAt: e.startedAt, startCount: previousCount + 1 });
-            throw new PartialStartError(id, outs as unknown as Record<string, unknown>, e.cause);
+            throw new PartialStartError(id, outs, e.failure);
         }
         throw e;
     }
@@ -102,13 +101,15 @@ async function runStart(id: string, inputs: ProviderInputs, previousCount: numbe
     });
 }
 
-export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
-    return checkInputs(news);
+/** Validates and normalizes; with no failures, what it returns is a complete ProviderInputs. */
+export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult<ProviderInputs>> {
+    const { inputs, failures } = checkInputs(news);
+    return { inputs: inputs as ProviderInputs, failures };
 }
 
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
-    const d = decide(olds, news);
-    return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: false };
+    const decision = decide(olds, news);
+    return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
 }
 
 export async function create(inputs: ProviderInputs): Promise<dynamic.CreateResult<ProviderOutputs>> {
@@ -117,9 +118,9 @@ export async function create(inputs: ProviderInputs): Promise<dynamic.CreateResu
 }
 
 export async function update(id: string, olds: ProviderOutputs, news: ProviderInputs): Promise<dynamic.UpdateResult<ProviderOutputs>> {
-    const d = decide(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+    const decision = decide(olds, news);
     const count = typeof olds.startCount === "number" ? olds.startCount : 0;
-    if (d.start) return { outs: await runStart(id, news, count) };
+    if (decision.start) return { outs: await runStart(id, news, count) };
     // Settings only: no Graph call; keep what was last read.
     const job = { id: news.jobId, status: olds.status, scheduleState: olds.scheduleState, quarantineReason: olds.quarantineReason };
     return { outs: outputs(news, job, { lastAction: olds.lastAction, startedAt: olds.startedAt, startCount: count }) };
@@ -127,9 +128,9 @@ export async function update(id: string, olds: ProviderOutputs, news: ProviderIn
 
 export async function read(id: string, props?: ProviderOutputs): Promise<dynamic.ReadResult<ProviderOutputs>> {
     if (!props || !props.servicePrincipalId || !props.jobId) {
-        throw new Error(`refresh of ${id} failed: the state has no servicePrincipalId/jobId (pulumi import of a dynamic resource is not supported; declare the resource and run up instead)`);
+        throw new IncompleteStateError(`refresh of ${id} failed: the state has no servicePrincipalId/jobId (pulumi import of a dynamic resource is not supported; declare the resource and run up instead)`);
     }
-    const job = await readJobIfExists(session(props), target(props));
+    const job = await readJobIfExists(sessionFor(props), targetOf(props));
     // Gone: an empty id removes the resource from state (the host cannot encode an absent id).
     if (!job) return { id: "", props: {} as ProviderOutputs };
     return { id, props: outputs(props, job, { lastAction: props.lastAction, startedAt: props.startedAt, startCount: props.startCount ?? 0 }) };
@@ -137,6 +138,6 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
 
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {
     if (props.onDelete !== "pause") return;
-    const s = session(props);
-    await withJobLock(`${s.endpoints.graphEndpoint}${id}`, () => pauseJob(s, target(props)));
+    const session = sessionFor(props);
+    await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => pauseJob(session, targetOf(props)));
 }

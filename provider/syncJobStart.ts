@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "./clouds";
 import { InvalidInputError } from "./errors";
-import type { ApiVersion, OnDelete, StartPolicy, WaitFor } from "./inputs";
+import { checkTriggers } from "./inputs";
+import type { ApiVersion, OnDelete, ProviderInputs, ProviderOutputs, StartPolicy, WaitFor } from "./inputs";
 import * as provider from "./provider";
-import { canonicalize, JsonValue, sizeProblem, TriggersValueError } from "./triggers";
+import type { JsonValue } from "./triggers";
 
 export interface SyncJobStartArgs {
     /** Object id (GUID) of the service principal that owns the job; not the application (client) id. Changing it replaces the resource. */
@@ -47,24 +48,19 @@ export interface SyncJobStartArgs {
 }
 
 /** Whether a value holds an Output or a Promise anywhere (cycle-safe). */
-function holdsPending(v: unknown, seen = new Set<object>()): boolean {
-    if (v === null || typeof v !== "object") return false;
-    if (pulumi.Output.isInstance(v) || v instanceof Promise) return true;
-    if (seen.has(v)) return false;
-    seen.add(v);
-    return Object.values(v).some((x) => holdsPending(x, seen));
+function holdsPending(value: unknown, seen = new Set<object>()): boolean {
+    if (value === null || typeof value !== "object") return false;
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
+    if (seen.has(value)) return false;
+    seen.add(value);
+    return Object.values(value).some((member) => holdsPending(member, seen));
 }
 
+/** The triggers check's own rule (see inputs.ts), applied in the program, where the value is still whole. */
 function canonicalTriggers(value: unknown): JsonValue {
-    try {
-        const canonical = canonicalize(value);
-        const big = sizeProblem(canonical);
-        if (big) throw new InvalidInputError("triggers", `triggers ${big}`);
-        return canonical;
-    } catch (e) {
-        if (e instanceof TriggersValueError) throw new InvalidInputError("triggers", `${e.at} ${e.reason}`);
-        throw e;
-    }
+    const triggers = checkTriggers(value);
+    if (triggers.problem !== undefined) throw new InvalidInputError("triggers", triggers.problem);
+    return triggers.canonical;
 }
 
 /**
@@ -104,7 +100,8 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
         const triggers = args.triggers === undefined ? undefined
             : holdsPending(args.triggers) ? pulumi.output(args.triggers).apply(canonicalTriggers)
             : canonicalTriggers(args.triggers);
-        super(provider as pulumi.dynamic.ResourceProvider, name, {
+        // The module itself is the provider (see provider.ts), checked here against the generic form.
+        super(provider satisfies pulumi.dynamic.ResourceProvider<ProviderInputs, ProviderOutputs>, name, {
             ...args,
             triggers,
             status: undefined, scheduleState: undefined, quarantineReason: undefined,

@@ -1,3 +1,5 @@
+import { SyncJobStartError } from "./errors";
+
 /** Any JSON value. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -7,7 +9,8 @@ export const MAX_TRIGGERS_BYTES = 64 * 1024;
 export const MAX_TRIGGERS_DEPTH = 64;
 
 /** Why a triggers value is not JSON; `at` is a path like `triggers.schema[2]`. */
-export class TriggersValueError extends Error {
+export class TriggersValueError extends SyncJobStartError {
+    override name = "TriggersValueError";
     constructor(readonly at: string, readonly reason: string) {
         super(`${at} ${reason}`);
     }

@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fc from "fast-check";
 import { Emulator, generateClientCertificate } from "../../emulator";
 import {
-    AuthenticationError, CredentialError, JobNotFoundError, PartialStartError, PermissionError,
+    TokenRejectedError, CredentialError, JobNotFoundError, PartialStartError, PermissionError,
     ServicePrincipalNotFoundError, ThrottledError,
 } from "../../provider/errors";
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
@@ -74,7 +74,7 @@ describe("provider operations against the emulator", function () {
             await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId));
             emu.revokeTokens();
             const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
-            assert.ok(e instanceof AuthenticationError, e.message);
+            assert.ok(e instanceof TokenRejectedError, e.message);
             assert.match(e.message, /^read job failed: GET \/v1\.0\/servicePrincipals\/.+ -> 401 InvalidAuthenticationToken \(request-id [0-9a-f-]{36}\): Invalid access token\. Graph refused the token from DefaultAzureCredential/);
             assert.ok(e.message.includes(`tenant ${emu.tenantId}`), e.message);
         });
