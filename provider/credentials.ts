@@ -74,8 +74,12 @@ export function resolveAuthSettings(config: Record<string, string>, env: NodeJS.
 }
 
 export type CredentialKind =
-    | "ClientSecretCredential" | "ClientCertificateCredential" | "ClientAssertionCredential (OIDC)"
-    | "ManagedIdentityCredential" | "AzureCliCredential" | "DefaultAzureCredential";
+    | "ClientSecretCredential"
+    | "ClientCertificateCredential"
+    | "ClientAssertionCredential (OIDC)"
+    | "ManagedIdentityCredential"
+    | "AzureCliCredential"
+    | "DefaultAzureCredential";
 
 export interface CredentialPlan {
     kind: CredentialKind;
@@ -90,22 +94,34 @@ export function planCredential(settings: AuthSettings): CredentialPlan {
     const from = (key: Key) => settings.sources[key] ?? "?";
     const client = settings.clientId ? `client ${settings.clientId} from ${from("clientId")}` : "";
     const withTenant = (kind: CredentialKind, extra: string): CredentialPlan => ({
-        kind, tenantId: settings.tenantId, clientId: settings.clientId,
+        kind,
+        tenantId: settings.tenantId,
+        clientId: settings.clientId,
         description: `${kind} (${[client, extra, settings.tenantId ? `tenant from ${from("tenantId")}` : ""].filter(Boolean).join(", ")})`,
     });
     if (settings.clientId && settings.tenantId) {
-        if (settings.clientCertificatePath) return withTenant("ClientCertificateCredential", `certificate from ${from("clientCertificatePath")}`);
+        if (settings.clientCertificatePath)
+            return withTenant("ClientCertificateCredential", `certificate from ${from("clientCertificatePath")}`);
         if (settings.clientSecret) return withTenant("ClientSecretCredential", `secret from ${from("clientSecret")}`);
         if (settings.useOidc) {
-            const source = settings.oidcToken ? from("oidcToken") : settings.oidcTokenFilePath ? from("oidcTokenFilePath") : settings.oidcRequestUrl ? from("oidcRequestUrl") : "none found";
+            const source = settings.oidcToken
+                ? from("oidcToken")
+                : settings.oidcTokenFilePath
+                  ? from("oidcTokenFilePath")
+                  : settings.oidcRequestUrl
+                    ? from("oidcRequestUrl")
+                    : "none found";
             return withTenant("ClientAssertionCredential (OIDC)", `token from ${source}`);
         }
     }
     if (settings.useMsi) return withTenant("ManagedIdentityCredential", "");
     if (settings.useCli) return withTenant("AzureCliCredential", "");
     return {
-        kind: "DefaultAzureCredential", tenantId: settings.tenantId ?? process.env.AZURE_TENANT_ID, clientId: settings.clientId ?? process.env.AZURE_CLIENT_ID,
-        description: "DefaultAzureCredential (AZURE_* variables, workload identity, managed identity or az login; no azuread:* or ARM_* client credentials were found)",
+        kind: "DefaultAzureCredential",
+        tenantId: settings.tenantId ?? process.env.AZURE_TENANT_ID,
+        clientId: settings.clientId ?? process.env.AZURE_CLIENT_ID,
+        description:
+            "DefaultAzureCredential (AZURE_* variables, workload identity, managed identity or az login; no azuread:* or ARM_* client credentials were found)",
     };
 }
 
@@ -129,13 +145,17 @@ async function githubIdToken(settings: AuthSettings): Promise<string> {
         // GitHub Actions: exchange the job's request token for an ID token with Entra's audience.
         const url = new URL(settings.oidcRequestUrl);
         url.searchParams.set("audience", "api://AzureADTokenExchange");
-        const response = await fetch(url, { headers: { Authorization: `Bearer ${settings.oidcRequestToken}`, Accept: "application/json" } });
+        const response = await fetch(url, {
+            headers: { Authorization: `Bearer ${settings.oidcRequestToken}`, Accept: "application/json" },
+        });
         if (!response.ok) throw new OidcTokenError(`the OIDC token request to ${url.origin} answered ${response.status}`);
         const body = (await response.json()) as { value?: string };
         if (!body.value) throw new OidcTokenError("the OIDC token request returned no token");
         return body.value;
     }
-    throw new OidcTokenError("useOidc is set but there is no token: set azuread:oidcToken, azuread:oidcTokenFilePath, ARM_OIDC_TOKEN(_FILE_PATH), or run in GitHub Actions with permissions: id-token: write");
+    throw new OidcTokenError(
+        "useOidc is set but there is no token: set azuread:oidcToken, azuread:oidcTokenFilePath, ARM_OIDC_TOKEN(_FILE_PATH), or run in GitHub Actions with permissions: id-token: write",
+    );
 }
 
 /**
@@ -151,10 +171,13 @@ export function certificatePem(settings: AuthSettings): string {
         p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(raw.toString("binary")), settings.clientCertificatePassword ?? "");
     } catch (e) {
         // No `cause`: forge's error may carry MACs derived from the password. Its message is safe.
-        throw new ConfigurationError(`${file} (from ${settings.sources.clientCertificatePath}) is neither PEM nor a PFX that opens with the given password: ${(e as Error).message}`);
+        throw new ConfigurationError(
+            `${file} (from ${settings.sources.clientCertificatePath}) is neither PEM nor a PFX that opens with the given password: ${(e as Error).message}`,
+        );
     }
-    const keyBag = (p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? [])[0]
-        ?? (p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? [])[0];
+    const keyBag =
+        (p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? [])[0] ??
+        (p12.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? [])[0];
     const certBags = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];
     if (!keyBag?.key || certBags.length === 0) throw new ConfigurationError(`${file} holds no private key and certificate`);
     return forge.pki.privateKeyToPem(keyBag.key) + certBags.map((b) => forge.pki.certificateToPem(b.cert!)).join("");
@@ -175,11 +198,18 @@ export function createCredential(plan: CredentialPlan, settings: AuthSettings, o
         case "ClientSecretCredential":
             return new identity.ClientSecretCredential(settings.tenantId!, settings.clientId!, settings.clientSecret!, common);
         case "ClientCertificateCredential":
-            return new identity.ClientCertificateCredential(settings.tenantId!, settings.clientId!, { certificate: certificatePem(settings) }, common);
+            return new identity.ClientCertificateCredential(
+                settings.tenantId!,
+                settings.clientId!,
+                { certificate: certificatePem(settings) },
+                common,
+            );
         case "ClientAssertionCredential (OIDC)":
             return new identity.ClientAssertionCredential(settings.tenantId!, settings.clientId!, oidcAssertion(settings), common);
         case "ManagedIdentityCredential":
-            return settings.clientId ? new identity.ManagedIdentityCredential({ clientId: settings.clientId }) : new identity.ManagedIdentityCredential();
+            return settings.clientId
+                ? new identity.ManagedIdentityCredential({ clientId: settings.clientId })
+                : new identity.ManagedIdentityCredential();
         case "AzureCliCredential":
             return new identity.AzureCliCredential({ tenantId: settings.tenantId });
         default:
@@ -206,7 +236,11 @@ export class CachedCredential implements TokenCredential {
     private token?: AccessToken & { renewAt: number };
     private pending?: Promise<AccessToken>;
 
-    constructor(private readonly inner: TokenCredential, readonly plan: CredentialPlan, private readonly settings: AuthSettings) {}
+    constructor(
+        private readonly inner: TokenCredential,
+        readonly plan: CredentialPlan,
+        private readonly settings: AuthSettings,
+    ) {}
 
     get description(): string {
         return this.plan.description;
@@ -232,8 +266,12 @@ export class CachedCredential implements TokenCredential {
             token = await this.inner.getToken(scopes, options);
         } catch (e) {
             const message = (e as Error).message ?? String(e);
-            throw new CredentialError(this.plan.description, this.plan.tenantId, scrub(firstLines(message), this.settings) +
-                " Check the client id, tenant and secret/certificate, or which credential is configured (see the README's Authentication table).");
+            throw new CredentialError(
+                this.plan.description,
+                this.plan.tenantId,
+                scrub(firstLines(message), this.settings) +
+                    " Check the client id, tenant and secret/certificate, or which credential is configured (see the README's Authentication table).",
+            );
         }
         if (!token) throw new CredentialError(this.plan.description, this.plan.tenantId, "no token was returned");
         const lifetime = token.expiresOnTimestamp - started;
@@ -245,7 +283,10 @@ export class CachedCredential implements TokenCredential {
 }
 
 function firstLines(text: string): string {
-    const lines = text.split("\n").map((line) => line.trim()).filter(Boolean);
+    const lines = text
+        .split("\n")
+        .map((line) => line.trim())
+        .filter(Boolean);
     const joined = lines.slice(0, 3).join(" ");
     return joined.length > 600 ? `${joined.slice(0, 600)}…` : joined;
 }

@@ -33,7 +33,10 @@ export class SyncJobStartError extends Error {
 /** An input that check (or the resource's constructor) rejects: names the property and the fix. */
 export class InvalidInputError extends SyncJobStartError {
     override name = "InvalidInputError";
-    constructor(readonly property: string, readonly reason: string) {
+    constructor(
+        readonly property: string,
+        readonly reason: string,
+    ) {
         super(`SyncJobStart: invalid ${property}: ${reason}`);
     }
 }
@@ -59,7 +62,8 @@ export class IncompleteStateError extends SyncJobStartError {
 function describe(info: GraphRequestInfo): string {
     const parts = [`${info.operation} failed: ${info.method} ${info.path}`];
     const status = [info.statusCode !== undefined && info.statusCode > 0 ? String(info.statusCode) : "no response", info.code]
-        .filter(Boolean).join(" ");
+        .filter(Boolean)
+        .join(" ");
     parts.push(`-> ${status}`);
     if (info.requestId) parts.push(`(request-id ${info.requestId})`);
     return parts.join(" ");
@@ -74,7 +78,12 @@ export class GraphRequestError extends SyncJobStartError {
     readonly statusCode?: number;
     readonly code?: string;
     readonly requestId?: string;
-    constructor(info: GraphRequestInfo, readonly hint: string, detail?: string, options?: SyncJobStartErrorOptions) {
+    constructor(
+        info: GraphRequestInfo,
+        readonly hint: string,
+        detail?: string,
+        options?: SyncJobStartErrorOptions,
+    ) {
         super(`${describe(info)}${detail ? `: ${detail.trim().replace(/\.+$/, "")}` : ""}. ${hint}`, options);
         this.operation = info.operation;
         this.method = info.method;
@@ -120,7 +129,11 @@ export class TransportError extends GraphRequestError {
  */
 export class CredentialError extends SyncJobStartError {
     override name = "CredentialError";
-    constructor(readonly credential: string, readonly tenantId: string | undefined, detail: string) {
+    constructor(
+        readonly credential: string,
+        readonly tenantId: string | undefined,
+        detail: string,
+    ) {
         super(`get token failed with ${credential}${tenantId ? ` for tenant ${tenantId}` : ""}: ${detail}`);
     }
 }
@@ -128,18 +141,29 @@ export class CredentialError extends SyncJobStartError {
 /** waitFor "active": the job went (back) into quarantine after the start. */
 export class JobQuarantinedError extends SyncJobStartError {
     override name = "JobQuarantinedError";
-    constructor(readonly jobPath: string, readonly reason: string) {
-        super(`wait for job failed: ${jobPath} is in quarantine again after the start (reason ${reason}). ` +
-            `Fix the cause shown in the job's provisioning logs (Entra admin center > Enterprise applications > Provisioning), then change triggers to start it again.`);
+    constructor(
+        readonly jobPath: string,
+        readonly reason: string,
+    ) {
+        super(
+            `wait for job failed: ${jobPath} is in quarantine again after the start (reason ${reason}). ` +
+                `Fix the cause shown in the job's provisioning logs (Entra admin center > Enterprise applications > Provisioning), then change triggers to start it again.`,
+        );
     }
 }
 
 /** waitFor "active": the job was not Active within waitTimeoutSeconds. */
 export class WaitTimeoutError extends SyncJobStartError {
     override name = "WaitTimeoutError";
-    constructor(readonly jobPath: string, readonly seconds: number, readonly lastStatus: string) {
-        super(`wait for job failed: ${jobPath} did not become Active within ${seconds}s (last status ${lastStatus}). ` +
-            `Raise waitTimeoutSeconds, or use waitFor "none" and watch the job's status output.`);
+    constructor(
+        readonly jobPath: string,
+        readonly seconds: number,
+        readonly lastStatus: string,
+    ) {
+        super(
+            `wait for job failed: ${jobPath} did not become Active within ${seconds}s (last status ${lastStatus}). ` +
+                `Raise waitTimeoutSeconds, or use waitFor "none" and watch the job's status output.`,
+        );
     }
 }
 
@@ -151,7 +175,11 @@ export class WaitTimeoutError extends SyncJobStartError {
 export class PartialStartError extends SyncJobStartError {
     override name = "PartialStartError";
     readonly reasons: string[];
-    constructor(readonly id: string, readonly properties: Record<string, unknown>, cause: Error) {
+    constructor(
+        readonly id: string,
+        readonly properties: Record<string, unknown>,
+        cause: Error,
+    ) {
         super(`job was started, then: ${cause.message}`, { cause });
         this.reasons = [cause.message];
     }

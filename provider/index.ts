@@ -19,9 +19,22 @@
 export { SyncJobStart } from "./syncJobStart";
 export type { SyncJobStartArgs } from "./syncJobStart";
 export {
-    SyncJobStartError, InvalidInputError, ConfigurationError, OidcTokenError, IncompleteStateError,
-    GraphRequestError, TokenRejectedError, PermissionError, ServicePrincipalNotFoundError, JobNotFoundError,
-    ThrottledError, TransportError, CredentialError, JobQuarantinedError, WaitTimeoutError, PartialStartError,
+    SyncJobStartError,
+    InvalidInputError,
+    ConfigurationError,
+    OidcTokenError,
+    IncompleteStateError,
+    GraphRequestError,
+    TokenRejectedError,
+    PermissionError,
+    ServicePrincipalNotFoundError,
+    JobNotFoundError,
+    ThrottledError,
+    TransportError,
+    CredentialError,
+    JobQuarantinedError,
+    WaitTimeoutError,
+    PartialStartError,
 } from "./errors";
 export type { GraphRequestInfo, SyncJobStartErrorOptions } from "./errors";
 export { ENVIRONMENTS, ENVIRONMENT_NAMES } from "./clouds";

@@ -59,8 +59,18 @@ export const DEFAULTS = {
 
 // Every key of ProviderInputs, exactly once: the Record type refuses a missing or unknown name.
 const INPUT_KEYS: Record<keyof ProviderInputs, true> = {
-    servicePrincipalId: true, jobId: true, triggers: true, startPolicy: true, waitFor: true, waitTimeoutSeconds: true,
-    ensureActive: true, onDelete: true, environment: true, apiVersion: true, graphEndpoint: true, authorityHost: true,
+    servicePrincipalId: true,
+    jobId: true,
+    triggers: true,
+    startPolicy: true,
+    waitFor: true,
+    waitTimeoutSeconds: true,
+    ensureActive: true,
+    onDelete: true,
+    environment: true,
+    apiVersion: true,
+    graphEndpoint: true,
+    authorityHost: true,
 };
 export type InputName = keyof ProviderInputs;
 /** The inputs' names, in the order diff reports them. */
@@ -73,7 +83,8 @@ export function isInputName(key: string): key is InputName {
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const JOB_ID = /^[A-Za-z0-9._-]+$/;
 const MAX_JOB_ID = 256;
-const AZUREAD_JOB_ID = /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/synchronization\/jobs\/([^/]+)$/;
+const AZUREAD_JOB_ID =
+    /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/synchronization\/jobs\/([^/]+)$/;
 
 function show(value: unknown): string {
     const text = typeof value === "string" ? JSON.stringify(value) : String(value);
@@ -152,8 +163,15 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
         if (azureadId) {
             const [, owner, jobId] = azureadId;
             inputs.jobId = jobId;
-            if (typeof news.servicePrincipalId === "string" && news.servicePrincipalId !== UNKNOWN && news.servicePrincipalId.toLowerCase() !== owner.toLowerCase()) {
-                failures.push({ property: "jobId", reason: `belongs to service principal ${owner}, but servicePrincipalId is ${news.servicePrincipalId}; pass the same service principal to both` });
+            if (
+                typeof news.servicePrincipalId === "string" &&
+                news.servicePrincipalId !== UNKNOWN &&
+                news.servicePrincipalId.toLowerCase() !== owner.toLowerCase()
+            ) {
+                failures.push({
+                    property: "jobId",
+                    reason: `belongs to service principal ${owner}, but servicePrincipalId is ${news.servicePrincipalId}; pass the same service principal to both`,
+                });
             }
         }
         const problem = jobIdProblem(inputs.jobId);
@@ -169,15 +187,25 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     oneOf("onDelete", inputs.onDelete, ON_DELETE, failures);
     oneOf("apiVersion", inputs.apiVersion, API_VERSIONS, failures);
     const waitTimeout = inputs.waitTimeoutSeconds;
-    if (waitTimeout !== UNKNOWN && (typeof waitTimeout !== "number" || !Number.isFinite(waitTimeout) || waitTimeout < 1 || waitTimeout > 86400)) {
+    if (
+        waitTimeout !== UNKNOWN &&
+        (typeof waitTimeout !== "number" || !Number.isFinite(waitTimeout) || waitTimeout < 1 || waitTimeout > 86400)
+    ) {
         failures.push({ property: "waitTimeoutSeconds", reason: `${show(waitTimeout)} is not a number of seconds from 1 to 86400` });
     }
     if (inputs.ensureActive !== UNKNOWN && typeof inputs.ensureActive !== "boolean") {
         failures.push({ property: "ensureActive", reason: `${show(inputs.ensureActive)} is not true or false` });
     }
     const environment = news.environment;
-    if (environment !== undefined && environment !== UNKNOWN && (typeof environment !== "string" || parseEnvironment(environment) === undefined)) {
-        failures.push({ property: "environment", reason: `${show(environment)} is not one of ${ENVIRONMENT_NAMES.map((name) => `"${name}"`).join(", ")}` });
+    if (
+        environment !== undefined &&
+        environment !== UNKNOWN &&
+        (typeof environment !== "string" || parseEnvironment(environment) === undefined)
+    ) {
+        failures.push({
+            property: "environment",
+            reason: `${show(environment)} is not one of ${ENVIRONMENT_NAMES.map((name) => `"${name}"`).join(", ")}`,
+        });
     }
     for (const key of ["graphEndpoint", "authorityHost"] as const) {
         const value = news[key];

@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from "timers/promises";
 import { isRunning } from "./diff";
 import {
-    GraphRequestError, JobNotFoundError, JobQuarantinedError, ServicePrincipalNotFoundError, SyncJobStartError, WaitTimeoutError,
+    GraphRequestError,
+    JobNotFoundError,
+    JobQuarantinedError,
+    ServicePrincipalNotFoundError,
+    SyncJobStartError,
+    WaitTimeoutError,
 } from "./errors";
 import type { GraphSession } from "./graph";
 import type { ApiVersion, StartPolicy, WaitFor } from "./inputs";
@@ -53,33 +58,55 @@ async function request<T>(session: GraphSession, target: JobTarget, operation: s
  * if the service principal is missing too, see whether the id given is an application (client) id.
  */
 export async function diagnoseNotFound(session: GraphSession, target: JobTarget, original: GraphRequestError): Promise<Error> {
-    const info = { operation: original.operation, method: original.method, path: original.path, statusCode: 404, code: original.code, requestId: original.requestId };
+    const info = {
+        operation: original.operation,
+        method: original.method,
+        path: original.path,
+        statusCode: 404,
+        code: original.code,
+        requestId: original.requestId,
+    };
     const listPath = `/servicePrincipals/${target.servicePrincipalId}/synchronization/jobs`;
     try {
-        const list = await session.call<{ value?: unknown[] }>({ operation: "list jobs", method: "GET", path: listPath, apiVersion: target.apiVersion });
+        const list = await session.call<{ value?: unknown[] }>({
+            operation: "list jobs",
+            method: "GET",
+            path: listPath,
+            apiVersion: target.apiVersion,
+        });
         const jobs = (list.value ?? []).map(toJobView);
-        const hint = jobs.length === 0
-            ? `Service principal ${target.servicePrincipalId} has no synchronization jobs; create one first (e.g. azuread.SynchronizationJob) and pass its id as jobId.`
-            : `Job ${target.jobId} does not exist on service principal ${target.servicePrincipalId}. Jobs that do: ${jobs.map((job) => `${job.id} (${job.status ?? "unknown"})`).join(", ")}. Use one of these as jobId.`;
+        const hint =
+            jobs.length === 0
+                ? `Service principal ${target.servicePrincipalId} has no synchronization jobs; create one first (e.g. azuread.SynchronizationJob) and pass its id as jobId.`
+                : `Job ${target.jobId} does not exist on service principal ${target.servicePrincipalId}. Jobs that do: ${jobs.map((job) => `${job.id} (${job.status ?? "unknown"})`).join(", ")}. Use one of these as jobId.`;
         return new JobNotFoundError(info, hint, undefined, { cause: original });
     } catch (e) {
         if (!is404(e)) return original;
     }
     try {
         const servicePrincipal = await session.call<{ id?: string; displayName?: string }>({
-            operation: "look up application id", method: "GET", path: `/servicePrincipals(appId='${target.servicePrincipalId}')`, apiVersion: target.apiVersion,
+            operation: "look up application id",
+            method: "GET",
+            path: `/servicePrincipals(appId='${target.servicePrincipalId}')`,
+            apiVersion: target.apiVersion,
         });
-        return new ServicePrincipalNotFoundError(info,
+        return new ServicePrincipalNotFoundError(
+            info,
             `${target.servicePrincipalId} is the application (client) id of "${servicePrincipal.displayName ?? "?"}", not a service principal object id. ` +
-            `Use servicePrincipalId: "${servicePrincipal.id}" (the service principal's object id, e.g. azuread.ServicePrincipal's objectId).`,
-            undefined, { cause: original });
+                `Use servicePrincipalId: "${servicePrincipal.id}" (the service principal's object id, e.g. azuread.ServicePrincipal's objectId).`,
+            undefined,
+            { cause: original },
+        );
     } catch (e) {
         if (!is404(e)) return original;
     }
-    return new ServicePrincipalNotFoundError(info,
+    return new ServicePrincipalNotFoundError(
+        info,
         `No service principal with object id ${target.servicePrincipalId} exists in this tenant. Use the object id of the enterprise application's service principal ` +
-        "(azuread.ServicePrincipal's objectId, or Entra admin center > Enterprise applications > Object ID), and check the credential's tenant.",
-        undefined, { cause: original });
+            "(azuread.ServicePrincipal's objectId, or Entra admin center > Enterprise applications > Object ID), and check the credential's tenant.",
+        undefined,
+        { cause: original },
+    );
 }
 
 export function getJob(session: GraphSession, target: JobTarget, operation = "read job"): Promise<JobView> {
@@ -93,7 +120,12 @@ export async function startJob(session: GraphSession, target: JobTarget): Promis
 /** Pauses a job; a job that no longer exists is fine (it is not running either). */
 export async function pauseJob(session: GraphSession, target: JobTarget): Promise<"paused" | "missing"> {
     try {
-        await session.call<unknown>({ operation: "pause job", method: "POST", path: `${jobPath(target)}/pause`, apiVersion: target.apiVersion });
+        await session.call<unknown>({
+            operation: "pause job",
+            method: "POST",
+            path: `${jobPath(target)}/pause`,
+            apiVersion: target.apiVersion,
+        });
         return "paused";
     } catch (e) {
         if (is404(e)) return "missing";
@@ -104,7 +136,9 @@ export async function pauseJob(session: GraphSession, target: JobTarget): Promis
 /** Reads the job; undefined when it (or its service principal) no longer exists. */
 export async function readJobIfExists(session: GraphSession, target: JobTarget): Promise<JobView | undefined> {
     try {
-        return await session.call<unknown>({ operation: "refresh job", method: "GET", path: jobPath(target), apiVersion: target.apiVersion }).then(toJobView);
+        return await session
+            .call<unknown>({ operation: "refresh job", method: "GET", path: jobPath(target), apiVersion: target.apiVersion })
+            .then(toJobView);
     } catch (e) {
         if (is404(e)) return undefined;
         throw e;
@@ -130,7 +164,11 @@ export interface StartResult {
  */
 export class FailedAfterStart extends SyncJobStartError {
     override name = "FailedAfterStart";
-    constructor(readonly failure: Error, readonly startedAt: string, readonly job?: JobView) {
+    constructor(
+        readonly failure: Error,
+        readonly startedAt: string,
+        readonly job?: JobView,
+    ) {
         super(failure.message, { cause: failure });
     }
 }
@@ -161,10 +199,15 @@ async function waitUntilActive(session: GraphSession, target: JobTarget, first: 
     const deadline = Date.now() + options.waitTimeoutSeconds * 1000;
     let job = first;
     for (;;) {
-        if (job.status === "Quarantine") throw new JobQuarantinedError(`/${target.apiVersion}${jobPath(target)}`, job.quarantineReason ?? "Unknown");
+        if (job.status === "Quarantine")
+            throw new JobQuarantinedError(`/${target.apiVersion}${jobPath(target)}`, job.quarantineReason ?? "Unknown");
         if (isRunning(job)) return job;
         if (Date.now() + options.pollIntervalMs > deadline) {
-            throw new WaitTimeoutError(`/${target.apiVersion}${jobPath(target)}`, options.waitTimeoutSeconds, `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}`);
+            throw new WaitTimeoutError(
+                `/${target.apiVersion}${jobPath(target)}`,
+                options.waitTimeoutSeconds,
+                `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}`,
+            );
         }
         await sleep(options.pollIntervalMs);
         job = await getJob(session, target, "wait for job");

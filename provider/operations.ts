@@ -49,7 +49,10 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
 async function withJobLock<T>(key: string, operation: () => Promise<T>): Promise<T> {
     const previous = processState.locks[key] ?? Promise.resolve();
     const run = previous.then(operation, operation);
-    const settled = run.then(() => undefined, () => undefined);
+    const settled = run.then(
+        () => undefined,
+        () => undefined,
+    );
     processState.locks[key] = settled;
     try {
         return await run;
@@ -66,7 +69,11 @@ function stripUndefined<T extends object>(value: T): T {
     return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
 }
 
-function outputs(inputs: ProviderInputs, job: JobView | undefined, rest: Pick<ProviderOutputs, "lastAction" | "startedAt" | "startCount">): ProviderOutputs {
+function outputs(
+    inputs: ProviderInputs,
+    job: JobView | undefined,
+    rest: Pick<ProviderOutputs, "lastAction" | "startedAt" | "startCount">,
+): ProviderOutputs {
     return stripUndefined({
         ...echoInputs(inputs),
         status: job?.status,
@@ -82,10 +89,14 @@ async function runStart(id: string, inputs: ProviderInputs, previousCount: numbe
     const target = targetOf(inputs);
     let result: StartResult;
     try {
-        result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => ensureStarted(session, target, {
-            startPolicy: inputs.startPolicy, waitFor: inputs.waitFor,
-            waitTimeoutSeconds: inputs.waitTimeoutSeconds, pollIntervalMs: readSettings().pollIntervalMs,
-        }));
+        result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () =>
+            ensureStarted(session, target, {
+                startPolicy: inputs.startPolicy,
+                waitFor: inputs.waitFor,
+                waitTimeoutSeconds: inputs.waitTimeoutSeconds,
+                pollIntervalMs: readSettings().pollIntervalMs,
+            }),
+        );
     } catch (e) {
         if (e instanceof FailedAfterStart) {
             const outs = outputs(inputs, e.job, { lastAction: "started", startedAt: e.startedAt, startCount: previousCount + 1 });
@@ -128,12 +139,17 @@ export async function update(id: string, olds: ProviderOutputs, news: ProviderIn
 
 export async function read(id: string, props?: ProviderOutputs): Promise<dynamic.ReadResult<ProviderOutputs>> {
     if (!props || !props.servicePrincipalId || !props.jobId) {
-        throw new IncompleteStateError(`refresh of ${id} failed: the state has no servicePrincipalId/jobId (pulumi import of a dynamic resource is not supported; declare the resource and run up instead)`);
+        throw new IncompleteStateError(
+            `refresh of ${id} failed: the state has no servicePrincipalId/jobId (pulumi import of a dynamic resource is not supported; declare the resource and run up instead)`,
+        );
     }
     const job = await readJobIfExists(sessionFor(props), targetOf(props));
     // Gone: an empty id removes the resource from state (the host cannot encode an absent id).
     if (!job) return { id: "", props: {} as ProviderOutputs };
-    return { id, props: outputs(props, job, { lastAction: props.lastAction, startedAt: props.startedAt, startCount: props.startCount ?? 0 }) };
+    return {
+        id,
+        props: outputs(props, job, { lastAction: props.lastAction, startedAt: props.startedAt, startCount: props.startCount ?? 0 }),
+    };
 }
 
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {

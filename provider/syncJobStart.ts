@@ -97,15 +97,29 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
         if (!args || typeof args !== "object") throw new InvalidInputError("args", "give at least { servicePrincipalId, jobId }");
         // Non-JSON triggers (functions, bigint, cycles) cannot cross to the provider, so they are
         // refused here, by name; plain values at once, Outputs when they resolve.
-        const triggers = args.triggers === undefined ? undefined
-            : holdsPending(args.triggers) ? pulumi.output(args.triggers).apply(canonicalTriggers)
-            : canonicalTriggers(args.triggers);
+        const triggers =
+            args.triggers === undefined
+                ? undefined
+                : holdsPending(args.triggers)
+                  ? pulumi.output(args.triggers).apply(canonicalTriggers)
+                  : canonicalTriggers(args.triggers);
         // The module itself is the provider (see provider.ts), checked here against the generic form.
-        super(provider satisfies pulumi.dynamic.ResourceProvider<ProviderInputs, ProviderOutputs>, name, {
-            ...args,
-            triggers,
-            status: undefined, scheduleState: undefined, quarantineReason: undefined,
-            lastAction: undefined, startedAt: undefined, startCount: undefined,
-        }, opts, "entra-sync", "SyncJobStart");
+        super(
+            provider satisfies pulumi.dynamic.ResourceProvider<ProviderInputs, ProviderOutputs>,
+            name,
+            {
+                ...args,
+                triggers,
+                status: undefined,
+                scheduleState: undefined,
+                quarantineReason: undefined,
+                lastAction: undefined,
+                startedAt: undefined,
+                startCount: undefined,
+            },
+            opts,
+            "entra-sync",
+            "SyncJobStart",
+        );
     }
 }

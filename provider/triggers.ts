@@ -11,7 +11,10 @@ export const MAX_TRIGGERS_DEPTH = 64;
 /** Why a triggers value is not JSON; `at` is a path like `triggers.schema[2]`. */
 export class TriggersValueError extends SyncJobStartError {
     override name = "TriggersValueError";
-    constructor(readonly at: string, readonly reason: string) {
+    constructor(
+        readonly at: string,
+        readonly reason: string,
+    ) {
         super(`${at} ${reason}`);
     }
 }
@@ -37,7 +40,8 @@ export function canonicalize(value: unknown, at = "triggers"): JsonValue {
             return Object.is(v, -0) ? 0 : v;
         }
         if (typeof v === "bigint") throw new TriggersValueError(path, "is a bigint, which JSON cannot hold (use a string)");
-        if (typeof v === "function") throw new TriggersValueError(path, "is a function; triggers must be data (call it, or use its result)");
+        if (typeof v === "function")
+            throw new TriggersValueError(path, "is a function; triggers must be data (call it, or use its result)");
         if (typeof v === "symbol") throw new TriggersValueError(path, "is a symbol, which JSON cannot hold");
         if (v === undefined) throw new TriggersValueError(path, "is undefined, which JSON cannot hold (use null)");
         const obj = v as object;
@@ -50,13 +54,20 @@ export function canonicalize(value: unknown, at = "triggers"): JsonValue {
             if (Array.isArray(obj)) return obj.map((item, i) => walk(item, `${path}[${i}]`, depth + 1));
             if (!isPlainObject(obj)) {
                 const name = (obj as { constructor?: { name?: string } }).constructor?.name ?? "object";
-                throw new TriggersValueError(path, `is a ${name} instance; triggers must be plain data (objects, arrays, strings, numbers, booleans, null)`);
+                throw new TriggersValueError(
+                    path,
+                    `is a ${name} instance; triggers must be plain data (objects, arrays, strings, numbers, booleans, null)`,
+                );
             }
             const out: { [key: string]: JsonValue } = {};
             for (const key of Object.keys(obj).sort()) {
                 const member = (obj as Record<string, unknown>)[key];
                 if (member === undefined) continue;
-                const value = walk(member, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, depth + 1);
+                const value = walk(
+                    member,
+                    /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`,
+                    depth + 1,
+                );
                 // defineProperty: a key named "__proto__" is data here, not a prototype to set.
                 Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
             }

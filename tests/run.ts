@@ -42,7 +42,8 @@ const { specs, mochaArgs } = selection(process.argv.slice(2));
 if (specs.length) env.ENTRA_SYNC_TEST_SPEC = [...specs, LOOPBACK_TEST].join(",");
 
 const child = spawn(process.execPath, [require.resolve("mocha/bin/mocha.js"), ...mochaArgs], {
-    env, stdio: ["ignore", "pipe", "inherit"],
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
 });
 let out = "";
 child.stdout!.on("data", (d: Buffer) => {
@@ -67,7 +68,8 @@ function selection(args: string[]): { specs: string[]; mochaArgs: string[] } {
     const grep: string[] = [];
     for (const arg of args) {
         if (arg.startsWith("-")) mochaArgs.push(arg);
-        else if (fs.existsSync(arg) && (arg.endsWith(".ts") || path.resolve(arg).startsWith(__dirname))) specs.push(fs.statSync(arg).isDirectory() ? path.join(arg, "**/*.test.ts") : arg);
+        else if (fs.existsSync(arg) && (arg.endsWith(".ts") || path.resolve(arg).startsWith(__dirname)))
+            specs.push(fs.statSync(arg).isDirectory() ? path.join(arg, "**/*.test.ts") : arg);
         else if (files.some((f) => f.includes(arg))) specs.push(...files.filter((f) => f.includes(arg)));
         else grep.push(arg);
     }
@@ -76,6 +78,9 @@ function selection(args: string[]): { specs: string[]; mochaArgs: string[] } {
 }
 
 function listTests(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? listTests(path.join(dir, e.name)) : e.name.endsWith(".test.ts") ? [path.join(dir, e.name)] : []);
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((e) =>
+            e.isDirectory() ? listTests(path.join(dir, e.name)) : e.name.endsWith(".test.ts") ? [path.join(dir, e.name)] : [],
+        );
 }

@@ -1,6 +1,13 @@
 import type { TokenCredential } from "@azure/identity";
 import {
-    AuthenticationHandler, Client, HTTPMessageHandler, Middleware, RedirectHandler, RetryHandler, RetryHandlerOptions, TelemetryHandler,
+    AuthenticationHandler,
+    Client,
+    HTTPMessageHandler,
+    Middleware,
+    RedirectHandler,
+    RetryHandler,
+    RetryHandlerOptions,
+    TelemetryHandler,
 } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import { Endpoints, isMicrosoftGraphHost } from "../clouds";
@@ -28,12 +35,20 @@ export class GraphSession {
     private readonly client: Client;
     private readonly limiter: Limiter;
 
-    constructor(readonly endpoints: Endpoints, readonly credential: CachedCredential, readonly limits: Limits) {
+    constructor(
+        readonly endpoints: Endpoints,
+        readonly credential: CachedCredential,
+        readonly limits: Limits,
+    ) {
         this.limiter = new Limiter(limits.maxConcurrency);
         const authProvider = new TokenCredentialAuthenticationProvider(credential as TokenCredential, { scopes: [endpoints.scope] });
         const chain: Middleware[] = [
-            new AuthenticationHandler(authProvider), new RetryHandler(new RetryHandlerOptions()), new TransportRetryHandler(),
-            new RedirectHandler(), new TelemetryHandler(), new HTTPMessageHandler(),
+            new AuthenticationHandler(authProvider),
+            new RetryHandler(new RetryHandlerOptions()),
+            new TransportRetryHandler(),
+            new RedirectHandler(),
+            new TelemetryHandler(),
+            new HTTPMessageHandler(),
         ];
         const host = new URL(endpoints.graphEndpoint).hostname;
         this.client = Client.initWithMiddleware({
@@ -50,7 +65,10 @@ export class GraphSession {
         await this.credential.getToken(this.endpoints.scope);
         return this.limiter.run(async () => {
             const budget = new CallBudget(Date.now() + this.limits.retryBudgetMs, this.limits.requestTimeoutMs);
-            const request = this.client.api(call.path).version(call.apiVersion).middlewareOptions([budgetedRetryOptions(budget), budget]);
+            const request = this.client
+                .api(call.path)
+                .version(call.apiVersion)
+                .middlewareOptions([budgetedRetryOptions(budget), budget]);
             try {
                 return (call.method === "GET" ? await request.get() : await request.post(undefined)) as T;
             } catch (e) {

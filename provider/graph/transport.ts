@@ -4,7 +4,10 @@ import { setTimeout as sleep } from "timers/promises";
 /** Per call: when retries must stop, and how many happened (for the error message). */
 export class CallBudget implements MiddlewareOptions {
     retries = 0;
-    constructor(readonly deadline: number, readonly attemptTimeoutMs: number) {}
+    constructor(
+        readonly deadline: number,
+        readonly attemptTimeoutMs: number,
+    ) {}
 }
 
 /** How long a 429/503/504 asks to wait (Retry-After in seconds or as a date); 1 s when it does not say. */

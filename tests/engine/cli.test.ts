@@ -25,7 +25,9 @@ describe("pulumi CLI: preview, up, refresh, destroy of examples/basic", function
     let emu: Emulator;
     before(function () {
         if (!pulumiOnPath()) {
-            console.log("      skipped: no pulumi CLI on PATH (the engine-protocol tests cover the same behaviour through the real provider host)");
+            console.log(
+                "      skipped: no pulumi CLI on PATH (the engine-protocol tests cover the same behaviour through the real provider host)",
+            );
             this.skip();
         }
     });
@@ -38,9 +40,13 @@ describe("pulumi CLI: preview, up, refresh, destroy of examples/basic", function
         Object.assign(process.env, emulatorEnv(emu), {
             ENTRA_SYNC_SERVICE_PRINCIPAL_ID: emu.seed.servicePrincipalId,
             ENTRA_SYNC_PAUSED_JOB_ID: emu.seed.pausedJobId,
-            PULUMI_CONFIG_PASSPHRASE: "test", PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_CONFIG_PASSPHRASE: "test",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
         });
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName: "cli-test", workDir: repoRoot }, { envVars: { PULUMI_BACKEND_URL: `file://${backend}` } });
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { stackName: "cli-test", workDir: repoRoot },
+            { envVars: { PULUMI_BACKEND_URL: `file://${backend}` } },
+        );
         await stack.setConfig("secretVersion", { value: "1" });
         await stack.preview();
         assert.deepStrictEqual(emu.graphCalls(), []);

@@ -23,15 +23,22 @@ describe("examples/azuread through the provider host (azuread mocked)", function
         const sp = emu.seed.servicePrincipalId;
         const job = emu.seed.quarantinedJobId;
         stack = await startTestStack(emu, {
-            program: PROGRAM, project: PROJECT,
+            program: PROGRAM,
+            project: PROJECT,
             env: {
                 PULUMI_CONFIG_SECRET_KEYS: JSON.stringify([`${PROJECT}:scimToken`]),
                 ENTRA_SYNC_MOCKS: JSON.stringify({
                     resources: {
                         "azuread:index/applicationFromTemplate:ApplicationFromTemplate": { state: { servicePrincipalObjectId: sp } },
-                        "azuread:index/synchronizationJob:SynchronizationJob": { id: `/servicePrincipals/${sp}/synchronization/jobs/${job}` },
+                        "azuread:index/synchronizationJob:SynchronizationJob": {
+                            id: `/servicePrincipals/${sp}/synchronization/jobs/${job}`,
+                        },
                     },
-                    calls: { "azuread:index/getApplicationTemplate:getApplicationTemplate": { templateId: "8b1025e4-1dd2-430b-a150-2ef79cd700f5" } },
+                    calls: {
+                        "azuread:index/getApplicationTemplate:getApplicationTemplate": {
+                            templateId: "8b1025e4-1dd2-430b-a150-2ef79cd700f5",
+                        },
+                    },
                 }),
             },
         });
@@ -47,7 +54,10 @@ describe("examples/azuread through the provider host (azuread mocked)", function
         const engine = stack.engine;
         const first = await run("scim-token-one");
         assert.strictEqual(first.error, undefined);
-        assert.deepStrictEqual((await engine.up(first)).map((s) => `${s.op} ${s.ok} ${s.error ?? ""}`.trim()), ["create true"]);
+        assert.deepStrictEqual(
+            (await engine.up(first)).map((s) => `${s.op} ${s.ok} ${s.error ?? ""}`.trim()),
+            ["create true"],
+        );
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
         const r = Object.values(engine.resources)[0];
         assert.strictEqual(r.id, `${emu.seed.servicePrincipalId}/${emu.seed.quarantinedJobId}`);
@@ -59,10 +69,16 @@ describe("examples/azuread through the provider host (azuread mocked)", function
         assert.ok(!checkpoint.includes(digest) && !checkpoint.includes("scim-token-one"));
 
         emu.clearLog();
-        assert.deepStrictEqual((await engine.up(await run("scim-token-one"))).map((s) => s.op), ["same"]);
+        assert.deepStrictEqual(
+            (await engine.up(await run("scim-token-one"))).map((s) => s.op),
+            ["same"],
+        );
         assert.deepStrictEqual(emu.graphCalls(), []);
         emu.setJobState(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId, "Quarantine", "EncounteredQuarantineException");
-        assert.deepStrictEqual((await engine.up(await run("scim-token-two"))).map((s) => s.op), ["update"]);
+        assert.deepStrictEqual(
+            (await engine.up(await run("scim-token-two"))).map((s) => s.op),
+            ["update"],
+        );
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
         assert.strictEqual(Object.values(engine.resources)[0].outputs.startCount, 2);
     });

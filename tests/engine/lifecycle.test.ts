@@ -20,7 +20,12 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
 
     const resume = (extra: Record<string, unknown> = {}, jobId?: string): ResourceSpec => ({
         name: "resume",
-        args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: jobId ?? emu.seed.pausedJobId, triggers: { secret: "v1", schema: 1 }, ...extra },
+        args: {
+            servicePrincipalId: emu.seed.servicePrincipalId,
+            jobId: jobId ?? emu.seed.pausedJobId,
+            triggers: { secret: "v1", schema: 1 },
+            ...extra,
+        },
     });
 
     it("preview makes no Graph call; up starts the paused job with GET, POST start, GET", async () => {
@@ -32,12 +37,25 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         assert.strictEqual(emu.count({ kind: "token" }), 1);
         const outs = stack.outputs("resume");
         assert.ok(typeof outs.startedAt === "string" && !Number.isNaN(Date.parse(outs.startedAt as string)));
-        assert.deepStrictEqual({ ...outs, startedAt: "<time>" }, {
-            servicePrincipalId: emu.seed.servicePrincipalId, jobId: emu.seed.pausedJobId,
-            triggers: { schema: 1, secret: "v1" },
-            startPolicy: "ifNotActive", waitFor: "none", waitTimeoutSeconds: 300, ensureActive: false, onDelete: "none", apiVersion: "v1.0",
-            status: "Active", scheduleState: "Active", lastAction: "started", startedAt: "<time>", startCount: 1,
-        });
+        assert.deepStrictEqual(
+            { ...outs, startedAt: "<time>" },
+            {
+                servicePrincipalId: emu.seed.servicePrincipalId,
+                jobId: emu.seed.pausedJobId,
+                triggers: { schema: 1, secret: "v1" },
+                startPolicy: "ifNotActive",
+                waitFor: "none",
+                waitTimeoutSeconds: 300,
+                ensureActive: false,
+                onDelete: "none",
+                apiVersion: "v1.0",
+                status: "Active",
+                scheduleState: "Active",
+                lastAction: "started",
+                startedAt: "<time>",
+                startCount: 1,
+            },
+        );
         const r = Object.values(stack.engine.resources)[0];
         assert.strictEqual(r.id, `${emu.seed.servicePrincipalId}/${emu.seed.pausedJobId}`);
         assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
@@ -74,7 +92,10 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         emu.setJobState(emu.seed.servicePrincipalId, emu.seed.pausedJobId, "Active");
         await stack.up([resume()]);
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"]);
-        assert.deepStrictEqual([stack.outputs("resume").lastAction, stack.outputs("resume").startCount, stack.outputs("resume").startedAt], ["skipped", 0, undefined]);
+        assert.deepStrictEqual(
+            [stack.outputs("resume").lastAction, stack.outputs("resume").startCount, stack.outputs("resume").startedAt],
+            ["skipped", 0, undefined],
+        );
 
         emu.clearLog();
         await stack.up([resume({ startPolicy: "always", triggers: { secret: "v3" } })]);
@@ -85,7 +106,9 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
     it("changing settings only is an update without a Graph call; changing jobId replaces", async () => {
         await stack.up([resume()]);
         emu.clearLog();
-        assert.deepStrictEqual(summary(await stack.up([resume({ waitTimeoutSeconds: 60, onDelete: "pause", apiVersion: "beta" })])), ["update resume"]);
+        assert.deepStrictEqual(summary(await stack.up([resume({ waitTimeoutSeconds: 60, onDelete: "pause", apiVersion: "beta" })])), [
+            "update resume",
+        ]);
         assert.strictEqual(emu.requests.length, 0);
         assert.deepStrictEqual([stack.outputs("resume").waitTimeoutSeconds, stack.outputs("resume").status], [60, "Active"]);
 
@@ -104,9 +127,15 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         emu.setJobState(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId, "Quarantine", "TooManyDeletes");
         emu.clearLog();
         const refreshed = await stack.refresh();
-        assert.deepStrictEqual(refreshed.map((s) => [s.op, s.changed]), [["refresh", true]]);
+        assert.deepStrictEqual(
+            refreshed.map((s) => [s.op, s.changed]),
+            [["refresh", true]],
+        );
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"]);
-        assert.deepStrictEqual([stack.outputs("resume").status, stack.outputs("resume").quarantineReason], ["Quarantine", "TooManyDeletes"]);
+        assert.deepStrictEqual(
+            [stack.outputs("resume").status, stack.outputs("resume").quarantineReason],
+            ["Quarantine", "TooManyDeletes"],
+        );
 
         emu.clearLog();
         assert.deepStrictEqual(summary(await stack.preview([spec])), ["update resume"]);

@@ -11,19 +11,34 @@ describe("package: npm pack, installed into a fresh consumer project", function 
 
     it("creates a SyncJobStart through the real provider host; __provider is a small require of the package", async () => {
         const consumer = packedConsumer();
-        const resources = [1, 2, 3].map((i) => ({ name: `job${i}`, args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id, triggers: { i } } }));
+        const resources = [1, 2, 3].map((i) => ({
+            name: `job${i}`,
+            args: {
+                servicePrincipalId: emu.seed.servicePrincipalId,
+                jobId: emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id,
+                triggers: { i },
+            },
+        }));
         const program = await runProgram(consumer.program, "up", scenarioEnv({ resources }));
         assert.strictEqual(program.error, undefined);
         const provider = program.resources[0].inputs.__provider as string;
         assert.ok(provider.includes('require("pulumi-entra-sync/dist/provider/provider.js")'), provider);
         assert.ok(Buffer.byteLength(provider) <= 512, `__provider is ${Buffer.byteLength(provider)} bytes`);
-        assert.ok(program.resources.every((r) => r.inputs.__provider === provider), "one serialized provider shared by all resources");
-        console.log(`      packed tarball ${consumer.tarballBytes} bytes; serialized __provider ${Buffer.byteLength(provider)} bytes per resource`);
+        assert.ok(
+            program.resources.every((r) => r.inputs.__provider === provider),
+            "one serialized provider shared by all resources",
+        );
+        console.log(
+            `      packed tarball ${consumer.tarballBytes} bytes; serialized __provider ${Buffer.byteLength(provider)} bytes per resource`,
+        );
 
         const host = await startHost({ programDir: consumer.dir, env: emulatorEnv(emu) });
         try {
             const steps = await new Engine(host).up(program);
-            assert.deepStrictEqual(steps.map((s) => `${s.op} ${s.ok}`), ["create true", "create true", "create true"]);
+            assert.deepStrictEqual(
+                steps.map((s) => `${s.op} ${s.ok}`),
+                ["create true", "create true", "create true"],
+            );
             assert.strictEqual(emu.count({ kind: "start" }), 3);
             assert.strictEqual(emu.count({ kind: "token" }), 1);
         } finally {

@@ -6,7 +6,9 @@ describe("entra-sync-emulator (the CLI)", function () {
     this.timeout(30_000);
     it("prints the export lines a user evals, serves a token, and stops on SIGINT", async () => {
         const cli = path.resolve(__dirname, "../../emulator/cli.ts");
-        const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), cli, "--seed", "ci"], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), cli, "--seed", "ci"], {
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let out = "";
         await new Promise<void>((resolve, reject) => {
             child.stdout.on("data", (d: Buffer) => {
@@ -15,21 +17,46 @@ describe("entra-sync-emulator (the CLI)", function () {
             });
             child.on("exit", (code) => reject(new Error(`exited ${code}`)));
         });
-        const vars = Object.fromEntries(out.trim().split("\n").map((l) => /^export ([A-Z_]+)=(.*)$/.exec(l)!.slice(1, 3)));
+        const vars = Object.fromEntries(
+            out
+                .trim()
+                .split("\n")
+                .map((l) => /^export ([A-Z_]+)=(.*)$/.exec(l)!.slice(1, 3)),
+        );
         assert.deepStrictEqual(Object.keys(vars), [
-            "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "NODE_EXTRA_CA_CERTS", "ENTRA_SYNC_GRAPH_ENDPOINT",
-            "ENTRA_SYNC_AUTHORITY_HOST", "ENTRA_SYNC_SERVICE_PRINCIPAL_ID", "ENTRA_SYNC_PAUSED_JOB_ID", "ENTRA_SYNC_QUARANTINED_JOB_ID",
+            "AZURE_TENANT_ID",
+            "AZURE_CLIENT_ID",
+            "AZURE_CLIENT_SECRET",
+            "NODE_EXTRA_CA_CERTS",
+            "ENTRA_SYNC_GRAPH_ENDPOINT",
+            "ENTRA_SYNC_AUTHORITY_HOST",
+            "ENTRA_SYNC_SERVICE_PRINCIPAL_ID",
+            "ENTRA_SYNC_PAUSED_JOB_ID",
+            "ENTRA_SYNC_QUARANTINED_JOB_ID",
         ]);
         assert.match(vars.ENTRA_SYNC_GRAPH_ENDPOINT, /^https:\/\/127\.0\.0\.1:\d+$/);
         // Its own CA, not the test run's: check with an explicit CA through https.
         const https = await import("https");
         const fs = await import("fs");
         const status = await new Promise<number>((resolve, reject) => {
-            const req = https.request(`${vars.ENTRA_SYNC_AUTHORITY_HOST}/${vars.AZURE_TENANT_ID}/oauth2/v2.0/token`, {
-                method: "POST", ca: fs.readFileSync(vars.NODE_EXTRA_CA_CERTS), headers: { "Content-Type": "application/x-www-form-urlencoded" },
-            }, (res) => resolve(res.statusCode!));
+            const req = https.request(
+                `${vars.ENTRA_SYNC_AUTHORITY_HOST}/${vars.AZURE_TENANT_ID}/oauth2/v2.0/token`,
+                {
+                    method: "POST",
+                    ca: fs.readFileSync(vars.NODE_EXTRA_CA_CERTS),
+                    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+                },
+                (res) => resolve(res.statusCode!),
+            );
             req.on("error", reject);
-            req.end(new URLSearchParams({ grant_type: "client_credentials", client_id: vars.AZURE_CLIENT_ID, client_secret: vars.AZURE_CLIENT_SECRET, scope: `${vars.ENTRA_SYNC_GRAPH_ENDPOINT}/.default` }).toString());
+            req.end(
+                new URLSearchParams({
+                    grant_type: "client_credentials",
+                    client_id: vars.AZURE_CLIENT_ID,
+                    client_secret: vars.AZURE_CLIENT_SECRET,
+                    scope: `${vars.ENTRA_SYNC_GRAPH_ENDPOINT}/.default`,
+                }).toString(),
+            );
         });
         assert.strictEqual(status, 200);
         const exited = new Promise<number | null>((r) => child.once("exit", r));

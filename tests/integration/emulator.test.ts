@@ -9,7 +9,10 @@ import { Emulator, generateClientCertificate } from "../../emulator";
 import { startTestEmulator } from "../support/testEnv";
 
 function graphClient(emu: Emulator, clientId = emu.clientId, secret = emu.clientSecret): Client {
-    const credential = new ClientSecretCredential(emu.tenantId, clientId, secret, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+    const credential = new ClientSecretCredential(emu.tenantId, clientId, secret, {
+        authorityHost: emu.authorityHost,
+        disableInstanceDiscovery: true,
+    });
     return Client.initWithMiddleware({
         authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [`${emu.graphEndpoint}/.default`] }),
         baseUrl: emu.graphEndpoint,
@@ -32,16 +35,28 @@ describe("emulator (real @azure/identity and Graph client over HTTPS)", function
     afterEach(async () => emu.close());
 
     it("serves openid-configuration and client-credential tokens to ClientSecretCredential", async () => {
-        const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+        const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
+            authorityHost: emu.authorityHost,
+            disableInstanceDiscovery: true,
+        });
         const token = await credential.getToken(`${emu.graphEndpoint}/.default`);
         assert.ok(token.token.split(".").length === 3);
-        assert.deepStrictEqual(emu.requests.map((r) => `${r.method} ${r.kind} ${r.status}`), ["GET openid 200", "POST token 200"]);
+        assert.deepStrictEqual(
+            emu.requests.map((r) => `${r.method} ${r.kind} ${r.status}`),
+            ["GET openid 200", "POST token 200"],
+        );
     });
 
     it("refuses a wrong secret with an AADSTS error the credential reports", async () => {
-        const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, "wrong-secret", { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+        const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, "wrong-secret", {
+            authorityHost: emu.authorityHost,
+            disableInstanceDiscovery: true,
+        });
         await assert.rejects(credential.getToken(`${emu.graphEndpoint}/.default`), /AADSTS7000215/);
-        const unknown = new ClientSecretCredential(emu.tenantId, "00000000-0000-4000-8000-000000000000", "x", { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+        const unknown = new ClientSecretCredential(emu.tenantId, "00000000-0000-4000-8000-000000000000", "x", {
+            authorityHost: emu.authorityHost,
+            disableInstanceDiscovery: true,
+        });
         await assert.rejects(unknown.getToken(`${emu.graphEndpoint}/.default`), /AADSTS700016/);
     });
 
@@ -50,12 +65,23 @@ describe("emulator (real @azure/identity and Graph client over HTTPS)", function
         const certClient = emu.addClient({ certificatePem: cert.certPem });
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cert-")), "client.pem");
         fs.writeFileSync(file, cert.pem);
-        const c1 = new ClientCertificateCredential(emu.tenantId, certClient.clientId, { certificatePath: file }, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+        const c1 = new ClientCertificateCredential(
+            emu.tenantId,
+            certClient.clientId,
+            { certificatePath: file },
+            { authorityHost: emu.authorityHost, disableInstanceDiscovery: true },
+        );
         assert.ok((await c1.getToken(`${emu.graphEndpoint}/.default`)).token);
         const fed = emu.addClient({ federatedToken: "github-oidc-token" });
-        const c2 = new ClientAssertionCredential(emu.tenantId, fed.clientId, async () => "github-oidc-token", { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+        const c2 = new ClientAssertionCredential(emu.tenantId, fed.clientId, async () => "github-oidc-token", {
+            authorityHost: emu.authorityHost,
+            disableInstanceDiscovery: true,
+        });
         assert.ok((await c2.getToken(`${emu.graphEndpoint}/.default`)).token);
-        const c3 = new ClientAssertionCredential(emu.tenantId, fed.clientId, async () => "forged", { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+        const c3 = new ClientAssertionCredential(emu.tenantId, fed.clientId, async () => "forged", {
+            authorityHost: emu.authorityHost,
+            disableInstanceDiscovery: true,
+        });
         await assert.rejects(c3.getToken(`${emu.graphEndpoint}/.default`), /AADSTS700027/);
     });
 
@@ -63,16 +89,26 @@ describe("emulator (real @azure/identity and Graph client over HTTPS)", function
         const g = graphClient(emu);
         const { servicePrincipalId: sp, pausedJobId, quarantinedJobId } = emu.seed;
         const list = await g.api(`/servicePrincipals/${sp}/synchronization/jobs`).get();
-        assert.deepStrictEqual(list.value.map((j: any) => [j.id, j.status.code, j.schedule.state]).sort(),
-            [[pausedJobId, "Paused", "Paused"], [quarantinedJobId, "Quarantine", "Active"]].sort());
+        assert.deepStrictEqual(
+            list.value.map((j: any) => [j.id, j.status.code, j.schedule.state]).sort(),
+            [
+                [pausedJobId, "Paused", "Paused"],
+                [quarantinedJobId, "Quarantine", "Active"],
+            ].sort(),
+        );
         const q = await g.api(`/servicePrincipals/${sp}/synchronization/jobs/${quarantinedJobId}`).version("beta").get();
         assert.strictEqual(q.status.quarantine.reason, "EncounteredQuarantineException");
-        assert.strictEqual(await g.api(`/servicePrincipals/${sp}/synchronization/jobs/${quarantinedJobId}/start`).post(undefined), undefined);
+        assert.strictEqual(
+            await g.api(`/servicePrincipals/${sp}/synchronization/jobs/${quarantinedJobId}/start`).post(undefined),
+            undefined,
+        );
         const after = await g.api(`/servicePrincipals/${sp}/synchronization/jobs/${quarantinedJobId}`).get();
         assert.deepStrictEqual([after.status.code, after.schedule.state, after.status.quarantine], ["Active", "Active", null]);
         await g.api(`/servicePrincipals/${sp}/synchronization/jobs/${quarantinedJobId}/pause`).post(undefined);
         assert.strictEqual(emu.job(sp, quarantinedJobId)!.statusCode, "Paused");
-        await g.api(`/servicePrincipals/${sp}/synchronization/jobs/${pausedJobId}/restart`).post({ criteria: { resetScope: "Watermark, Escrows, QuarantineState" } });
+        await g
+            .api(`/servicePrincipals/${sp}/synchronization/jobs/${pausedJobId}/restart`)
+            .post({ criteria: { resetScope: "Watermark, Escrows, QuarantineState" } });
         assert.strictEqual(emu.job(sp, pausedJobId)!.lastResetScope, "Watermark, Escrows, QuarantineState");
         assert.strictEqual(emu.job(sp, pausedJobId)!.statusCode, "Active");
         const created = await g.api(`/servicePrincipals/${sp}/synchronization/jobs`).post({ templateId: "scim" });
@@ -82,14 +118,22 @@ describe("emulator (real @azure/identity and Graph client over HTTPS)", function
         const byApp = await g.api(`/servicePrincipals(appId='${emu.seed.appId}')`).get();
         assert.strictEqual(byApp.id, sp);
         assert.deepStrictEqual(emu.graphCalls(), [
-            "GET listJobs", "GET getJob", "POST start", "GET getJob", "POST pause", "POST restart", "POST createJob", "DELETE deleteJob", "GET servicePrincipalByAppId",
+            "GET listJobs",
+            "GET getJob",
+            "POST start",
+            "GET getJob",
+            "POST pause",
+            "POST restart",
+            "POST createJob",
+            "DELETE deleteJob",
+            "GET servicePrincipalByAppId",
         ]);
     });
 
     it("answers Graph-shaped errors: 401 without a token, 403 without the permission, 404 with request-id", async () => {
         const res = await fetch(`${emu.graphEndpoint}/v1.0/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs`);
         assert.strictEqual(res.status, 401);
-        const body = await res.json() as any;
+        const body = (await res.json()) as any;
         assert.strictEqual(body.error.code, "InvalidAuthenticationToken");
         assert.strictEqual(body.error.innerError["request-id"], res.headers.get("request-id"));
 
@@ -98,14 +142,21 @@ describe("emulator (real @azure/identity and Graph client over HTTPS)", function
         assert.deepStrictEqual([e403.statusCode, e403.code], [403, "Authorization_RequestDenied"]);
         assert.match(e403.requestId!, /^[0-9a-f-]{36}$/);
 
-        const e404 = await graphError(graphClient(emu).api(`/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/nope`).get());
+        const e404 = await graphError(
+            graphClient(emu).api(`/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/nope`).get(),
+        );
         assert.deepStrictEqual([e404.statusCode, e404.code], [404, "UnknownError"]);
     });
 
     it("rejects a token issued for another audience (e.g. graph.microsoft.com)", async () => {
-        const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, { authorityHost: emu.authorityHost, disableInstanceDiscovery: true });
+        const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
+            authorityHost: emu.authorityHost,
+            disableInstanceDiscovery: true,
+        });
         const token = await credential.getToken("https://graph.microsoft.com/.default");
-        const res = await fetch(`${emu.graphEndpoint}/v1.0/servicePrincipals/${emu.seed.servicePrincipalId}`, { headers: { Authorization: `Bearer ${token.token}` } });
+        const res = await fetch(`${emu.graphEndpoint}/v1.0/servicePrincipals/${emu.seed.servicePrincipalId}`, {
+            headers: { Authorization: `Bearer ${token.token}` },
+        });
         assert.strictEqual(res.status, 401);
         assert.match(((await res.json()) as any).error.message, /Invalid audience 'https:\/\/graph\.microsoft\.com'/);
     });
@@ -117,7 +168,10 @@ describe("emulator (real @azure/identity and Graph client over HTTPS)", function
         const t0 = Date.now();
         await g.api(path1).get(); // the client's RetryHandler honours Retry-After
         assert.ok(Date.now() - t0 >= 900);
-        assert.deepStrictEqual(emu.filter({ kind: "getJob" }).map((r) => r.status), [429, 200]);
+        assert.deepStrictEqual(
+            emu.filter({ kind: "getJob" }).map((r) => r.status),
+            [429, 200],
+        );
 
         emu.clearLog();
         emu.inject({ fault: { kind: "status", status: 503, retryAfterSeconds: 1, retryAfterAsDate: true }, routes: ["getJob"], times: 1 });

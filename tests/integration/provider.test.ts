@@ -6,16 +6,25 @@ import * as assert from "assert";
 import * as fc from "fast-check";
 import { Emulator, generateClientCertificate } from "../../emulator";
 import {
-    TokenRejectedError, CredentialError, JobNotFoundError, PartialStartError, PermissionError,
-    ServicePrincipalNotFoundError, ThrottledError,
+    TokenRejectedError,
+    CredentialError,
+    JobNotFoundError,
+    PartialStartError,
+    PermissionError,
+    ServicePrincipalNotFoundError,
+    ThrottledError,
 } from "../../provider/errors";
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
 import { emulatorEnv, startTestEmulator, withEnv } from "../support/testEnv";
 
 const CLEAR = {
-    ARM_TENANT_ID: undefined, ARM_CLIENT_ID: undefined, ARM_CLIENT_SECRET: undefined,
-    AZURE_TENANT_ID: undefined, AZURE_CLIENT_ID: undefined, AZURE_CLIENT_SECRET: undefined,
+    ARM_TENANT_ID: undefined,
+    ARM_CLIENT_ID: undefined,
+    ARM_CLIENT_SECRET: undefined,
+    AZURE_TENANT_ID: undefined,
+    AZURE_CLIENT_ID: undefined,
+    AZURE_CLIENT_SECRET: undefined,
 };
 
 function inputs(spId: string, jobId: string, extra: Record<string, unknown> = {}): ProviderInputs {
@@ -33,7 +42,8 @@ async function failure(p: Promise<unknown>): Promise<Error> {
     throw new Error("expected a failure");
 }
 
-const config = (values: Record<string, string>) => ops.configure({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
+const config = (values: Record<string, string>) =>
+    ops.configure({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
 
 describe("provider operations against the emulator", function () {
     this.timeout(60_000);
@@ -56,16 +66,22 @@ describe("provider operations against the emulator", function () {
 
     describe("errors that say what to do", () => {
         it("403: names the credential and the permission or ownership needed, with Graph's request-id", async () => {
-            await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": emu.unprivilegedClient.clientId, "azuread:clientSecret": emu.unprivilegedClient.clientSecret });
+            await config({
+                "azuread:tenantId": emu.tenantId,
+                "azuread:clientId": emu.unprivilegedClient.clientId,
+                "azuread:clientSecret": emu.unprivilegedClient.clientSecret,
+            });
             const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
             assert.ok(e instanceof PermissionError);
             const requestId = emu.filter({ kind: "getJob" })[0] && (e as PermissionError).requestId;
             assert.match(requestId!, /^[0-9a-f-]{36}$/);
-            assert.strictEqual(e.message,
+            assert.strictEqual(
+                e.message,
                 `read job failed: GET /v1.0/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/${emu.seed.pausedJobId} -> 403 Authorization_RequestDenied (request-id ${requestId}): ` +
-                "Insufficient privileges to complete the operation. " +
-                `The identity (ClientSecretCredential (client ${emu.unprivilegedClient.clientId} from azuread:clientId, secret from azuread:clientSecret, tenant from azuread:tenantId)) lacks permission. ` +
-                "Grant the application permission Synchronization.ReadWrite.All (with admin consent), or Application.ReadWrite.OwnedBy and make the identity an owner of the service principal.");
+                    "Insufficient privileges to complete the operation. " +
+                    `The identity (ClientSecretCredential (client ${emu.unprivilegedClient.clientId} from azuread:clientId, secret from azuread:clientSecret, tenant from azuread:tenantId)) lacks permission. ` +
+                    "Grant the application permission Synchronization.ReadWrite.All (with admin consent), or Application.ReadWrite.OwnedBy and make the identity an owner of the service principal.",
+            );
             assert.ok(!e.message.includes(emu.unprivilegedClient.clientSecret));
             assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"], "no start after a failed read");
         });
@@ -75,14 +91,22 @@ describe("provider operations against the emulator", function () {
             emu.revokeTokens();
             const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
             assert.ok(e instanceof TokenRejectedError, e.message);
-            assert.match(e.message, /^read job failed: GET \/v1\.0\/servicePrincipals\/.+ -> 401 InvalidAuthenticationToken \(request-id [0-9a-f-]{36}\): Invalid access token\. Graph refused the token from DefaultAzureCredential/);
+            assert.match(
+                e.message,
+                /^read job failed: GET \/v1\.0\/servicePrincipals\/.+ -> 401 InvalidAuthenticationToken \(request-id [0-9a-f-]{36}\): Invalid access token\. Graph refused the token from DefaultAzureCredential/,
+            );
             assert.ok(e.message.includes(`tenant ${emu.tenantId}`), e.message);
         });
 
         it("404 with an application (client) id: says so and gives the service principal's object id", async () => {
             const e = await failure(ops.create(inputs(emu.seed.appId, emu.seed.pausedJobId)));
             assert.ok(e instanceof ServicePrincipalNotFoundError, e.message);
-            assert.ok(e.message.includes(`${emu.seed.appId} is the application (client) id of "SCIM app (emulated)", not a service principal object id. Use servicePrincipalId: "${emu.seed.servicePrincipalId}"`), e.message);
+            assert.ok(
+                e.message.includes(
+                    `${emu.seed.appId} is the application (client) id of "SCIM app (emulated)", not a service principal object id. Use servicePrincipalId: "${emu.seed.servicePrincipalId}"`,
+                ),
+                e.message,
+            );
             assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "GET listJobs", "GET servicePrincipalByAppId"]);
         });
 
@@ -95,43 +119,77 @@ describe("provider operations against the emulator", function () {
         it("404 on the job: lists the jobs that exist, with their status", async () => {
             const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, "scim.nope")));
             assert.ok(e instanceof JobNotFoundError);
-            assert.ok(e.message.includes(`Job scim.nope does not exist on service principal ${emu.seed.servicePrincipalId}. Jobs that do: `), e.message);
-            assert.ok(e.message.includes(`${emu.seed.pausedJobId} (Paused)`) && e.message.includes(`${emu.seed.quarantinedJobId} (Quarantine)`), e.message);
+            assert.ok(
+                e.message.includes(`Job scim.nope does not exist on service principal ${emu.seed.servicePrincipalId}. Jobs that do: `),
+                e.message,
+            );
+            assert.ok(
+                e.message.includes(`${emu.seed.pausedJobId} (Paused)`) && e.message.includes(`${emu.seed.quarantinedJobId} (Quarantine)`),
+                e.message,
+            );
             assert.match(e.message, /-> 404 UnknownError \(request-id [0-9a-f-]{36}\)/);
         });
 
         it("a wrong secret fails with the AADSTS reason, the credential and the tenant, and without the secret", async () => {
-            await withEnv({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: emu.clientId, ARM_CLIENT_SECRET: "wrong-secret-value" }, async () => {
-                const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
-                assert.ok(e instanceof CredentialError, e.message);
-                assert.match(e.message, new RegExp(`^get token failed with ClientSecretCredential \\(client ${emu.clientId} from ARM_CLIENT_ID, secret from ARM_CLIENT_SECRET, tenant from ARM_TENANT_ID\\) for tenant ${emu.tenantId}: .*AADSTS7000215`));
-                assert.ok(!e.message.includes("wrong-secret-value"));
-                assert.deepStrictEqual(emu.graphCalls(), []);
-            });
+            await withEnv(
+                { ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: emu.clientId, ARM_CLIENT_SECRET: "wrong-secret-value" },
+                async () => {
+                    const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
+                    assert.ok(e instanceof CredentialError, e.message);
+                    assert.match(
+                        e.message,
+                        new RegExp(
+                            `^get token failed with ClientSecretCredential \\(client ${emu.clientId} from ARM_CLIENT_ID, secret from ARM_CLIENT_SECRET, tenant from ARM_TENANT_ID\\) for tenant ${emu.tenantId}: .*AADSTS7000215`,
+                        ),
+                    );
+                    assert.ok(!e.message.includes("wrong-secret-value"));
+                    assert.deepStrictEqual(emu.graphCalls(), []);
+                },
+            );
         });
     });
 
     describe("credentials: azuread config, then ARM_*, then DefaultAzureCredential (AZURE_*)", () => {
         it("azuread:* config wins over ARM_* and AZURE_*", async () => {
-            await withEnv({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: emu.unprivilegedClient.clientId, ARM_CLIENT_SECRET: emu.unprivilegedClient.clientSecret }, async () => {
-                await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": emu.clientId, "azuread:clientSecret": emu.clientSecret });
-                const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
-                assert.strictEqual(r.outs!.lastAction, "started");
-                assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => t.clientId), [emu.clientId]);
-            });
+            await withEnv(
+                {
+                    ARM_TENANT_ID: emu.tenantId,
+                    ARM_CLIENT_ID: emu.unprivilegedClient.clientId,
+                    ARM_CLIENT_SECRET: emu.unprivilegedClient.clientSecret,
+                },
+                async () => {
+                    await config({
+                        "azuread:tenantId": emu.tenantId,
+                        "azuread:clientId": emu.clientId,
+                        "azuread:clientSecret": emu.clientSecret,
+                    });
+                    const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                    assert.strictEqual(r.outs!.lastAction, "started");
+                    assert.deepStrictEqual(
+                        emu.filter({ kind: "token" }).map((t) => t.clientId),
+                        [emu.clientId],
+                    );
+                },
+            );
         });
 
         it("ARM_* wins over AZURE_* when there is no config", async () => {
             const other = emu.addClient({ displayName: "arm" });
             await withEnv({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: other.clientId, ARM_CLIENT_SECRET: other.secret }, async () => {
                 await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
-                assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => t.clientId), [other.clientId]);
+                assert.deepStrictEqual(
+                    emu.filter({ kind: "token" }).map((t) => t.clientId),
+                    [other.clientId],
+                );
             });
         });
 
         it("falls back to DefaultAzureCredential (AZURE_* here), asking for the Graph origin's own scope", async () => {
             await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
-            assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => [t.clientId, t.scope]), [[emu.clientId, `${emu.graphEndpoint}/.default`]]);
+            assert.deepStrictEqual(
+                emu.filter({ kind: "token" }).map((t) => [t.clientId, t.scope]),
+                [[emu.clientId, `${emu.graphEndpoint}/.default`]],
+            );
         });
 
         it("client certificate: a PFX with password from azuread config, and a PEM from ARM_CLIENT_CERTIFICATE_PATH", async () => {
@@ -148,17 +206,43 @@ describe("provider operations against the emulator", function () {
             fs.writeFileSync(path.join(dir, "client.pfx"), Buffer.from(forge.asn1.toDer(p12).getBytes(), "binary"));
             fs.writeFileSync(path.join(dir, "client.pem"), cert.pem);
             await withEnv(CLEAR, async () => {
-                await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": client.clientId, "azuread:clientCertificatePath": path.join(dir, "client.pfx"), "azuread:clientCertificatePassword": "pfx-pass" });
+                await config({
+                    "azuread:tenantId": emu.tenantId,
+                    "azuread:clientId": client.clientId,
+                    "azuread:clientCertificatePath": path.join(dir, "client.pfx"),
+                    "azuread:clientCertificatePassword": "pfx-pass",
+                });
                 await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
                 await config({});
-                await withEnv({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: pemClient.clientId, ARM_CLIENT_CERTIFICATE_PATH: path.join(dir, "client.pem") }, async () => {
-                    await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId));
-                });
-                assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => [t.clientId, t.status]), [[client.clientId, 200], [pemClient.clientId, 200]]);
+                await withEnv(
+                    {
+                        ARM_TENANT_ID: emu.tenantId,
+                        ARM_CLIENT_ID: pemClient.clientId,
+                        ARM_CLIENT_CERTIFICATE_PATH: path.join(dir, "client.pem"),
+                    },
+                    async () => {
+                        await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId));
+                    },
+                );
+                assert.deepStrictEqual(
+                    emu.filter({ kind: "token" }).map((t) => [t.clientId, t.status]),
+                    [
+                        [client.clientId, 200],
+                        [pemClient.clientId, 200],
+                    ],
+                );
                 const other = emu.addClient({ certificatePem: cert.certPem });
-                await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": other.clientId, "azuread:clientCertificatePath": path.join(dir, "client.pfx"), "azuread:clientCertificatePassword": "wrong" });
+                await config({
+                    "azuread:tenantId": emu.tenantId,
+                    "azuread:clientId": other.clientId,
+                    "azuread:clientCertificatePath": path.join(dir, "client.pfx"),
+                    "azuread:clientCertificatePassword": "wrong",
+                });
                 const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId, { triggers: 2 })));
-                assert.match(e.message, /client\.pfx \(from azuread:clientCertificatePath\) is neither PEM nor a PFX that opens with the given password/);
+                assert.match(
+                    e.message,
+                    /client\.pfx \(from azuread:clientCertificatePath\) is neither PEM nor a PFX that opens with the given password/,
+                );
                 assert.ok(!e.message.includes("wrong"));
             });
         });
@@ -171,9 +255,17 @@ describe("provider operations against the emulator", function () {
             const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "oidc-")), "token");
             fs.writeFileSync(file, "federated-id-token\n");
             await withEnv(CLEAR, async () => {
-                await config({ "azuread:tenantId": emu.tenantId, "azuread:clientId": fed.clientId, "azuread:useOidc": "true", "azuread:oidcTokenFilePath": file });
+                await config({
+                    "azuread:tenantId": emu.tenantId,
+                    "azuread:clientId": fed.clientId,
+                    "azuread:useOidc": "true",
+                    "azuread:oidcTokenFilePath": file,
+                });
                 await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
-                assert.deepStrictEqual(emu.filter({ kind: "token" }).map((t) => [t.clientId, t.status]), [[fed.clientId, 200]]);
+                assert.deepStrictEqual(
+                    emu.filter({ kind: "token" }).map((t) => [t.clientId, t.status]),
+                    [[fed.clientId, 200]],
+                );
             });
         });
     });
@@ -181,48 +273,84 @@ describe("provider operations against the emulator", function () {
     describe("paths", () => {
         it("every jobId check accepts reaches exactly /servicePrincipals/{id}/synchronization/jobs/{jobId} (property)", async () => {
             const jobIds = fc.stringMatching(/^[A-Za-z0-9._-]{1,80}$/).filter((j) => j !== "." && j !== "..");
-            await fc.assert(fc.asyncProperty(jobIds, async (jobId) => {
-                const { failures } = checkInputs({ servicePrincipalId: emu.seed.servicePrincipalId, jobId });
-                if (failures.length) return false;
-                if (!emu.job(emu.seed.servicePrincipalId, jobId)) emu.addJob(emu.seed.servicePrincipalId, { id: jobId, state: "Paused" });
-                emu.clearLog();
-                await ops.create(inputs(emu.seed.servicePrincipalId, jobId, { startPolicy: "always" }));
-                const base = `/v1.0/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/${jobId}`;
-                return JSON.stringify(emu.requests.filter((r) => r.kind !== "token" && r.kind !== "openid").map((r) => r.path)) === JSON.stringify([`${base}/start`, base]);
-            }), { numRuns: 40 });
+            await fc.assert(
+                fc.asyncProperty(jobIds, async (jobId) => {
+                    const { failures } = checkInputs({ servicePrincipalId: emu.seed.servicePrincipalId, jobId });
+                    if (failures.length) return false;
+                    if (!emu.job(emu.seed.servicePrincipalId, jobId))
+                        emu.addJob(emu.seed.servicePrincipalId, { id: jobId, state: "Paused" });
+                    emu.clearLog();
+                    await ops.create(inputs(emu.seed.servicePrincipalId, jobId, { startPolicy: "always" }));
+                    const base = `/v1.0/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/${jobId}`;
+                    return (
+                        JSON.stringify(emu.requests.filter((r) => r.kind !== "token" && r.kind !== "openid").map((r) => r.path)) ===
+                        JSON.stringify([`${base}/start`, base])
+                    );
+                }),
+                { numRuns: 40 },
+            );
         });
     });
 
     describe("managed identity", () => {
         it("ARM_USE_MSI: ManagedIdentityCredential (App Service endpoint, emulated) gets the token", async () => {
-            await withEnv({ ...CLEAR, ARM_USE_MSI: "true", IDENTITY_ENDPOINT: emu.managedIdentity.endpoint, IDENTITY_HEADER: emu.managedIdentity.header }, async () => {
-                const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
-                assert.strictEqual(r.outs!.lastAction, "started");
-                assert.deepStrictEqual(emu.requests.filter((x) => x.kind === "managedIdentity" || x.kind === "token").map((x) => [x.kind, x.status, x.scope]),
-                    [["managedIdentity", 200, emu.graphEndpoint]]);
-                assert.deepStrictEqual(new Set(emu.filter({ kind: "getJob" }).map((x) => x.clientId)), new Set([emu.managedIdentity.clientId]));
-            });
+            await withEnv(
+                {
+                    ...CLEAR,
+                    ARM_USE_MSI: "true",
+                    IDENTITY_ENDPOINT: emu.managedIdentity.endpoint,
+                    IDENTITY_HEADER: emu.managedIdentity.header,
+                },
+                async () => {
+                    const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                    assert.strictEqual(r.outs!.lastAction, "started");
+                    assert.deepStrictEqual(
+                        emu.requests
+                            .filter((x) => x.kind === "managedIdentity" || x.kind === "token")
+                            .map((x) => [x.kind, x.status, x.scope]),
+                        [["managedIdentity", 200, emu.graphEndpoint]],
+                    );
+                    assert.deepStrictEqual(
+                        new Set(emu.filter({ kind: "getJob" }).map((x) => x.clientId)),
+                        new Set([emu.managedIdentity.clientId]),
+                    );
+                },
+            );
         });
     });
 
     describe("GitHub Actions OIDC", () => {
         it("ARM_USE_OIDC with ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN: fetches GitHub's ID token for api://AzureADTokenExchange and uses it as the assertion", async () => {
             const fed = emu.addClient({ federatedToken: emu.githubOidc.idToken });
-            await withEnv({
-                ...CLEAR, ARM_USE_OIDC: "true", ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: fed.clientId,
-                ACTIONS_ID_TOKEN_REQUEST_URL: `${emu.graphEndpoint}/github-oidc/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.githubOidc.requestToken,
-            }, async () => {
-                const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
-                assert.strictEqual(r.outs!.lastAction, "started");
-                assert.deepStrictEqual(emu.requests.filter((x) => x.kind === "githubOidc" || x.kind === "token").map((x) => `${x.kind} ${x.status} ${x.clientId ?? ""}`.trim()),
-                    ["githubOidc 200", `token 200 ${fed.clientId}`]);
-            });
+            await withEnv(
+                {
+                    ...CLEAR,
+                    ARM_USE_OIDC: "true",
+                    ARM_TENANT_ID: emu.tenantId,
+                    ARM_CLIENT_ID: fed.clientId,
+                    ACTIONS_ID_TOKEN_REQUEST_URL: `${emu.graphEndpoint}/github-oidc/token?api-version=2.0`,
+                    ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.githubOidc.requestToken,
+                },
+                async () => {
+                    const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+                    assert.strictEqual(r.outs!.lastAction, "started");
+                    assert.deepStrictEqual(
+                        emu.requests
+                            .filter((x) => x.kind === "githubOidc" || x.kind === "token")
+                            .map((x) => `${x.kind} ${x.status} ${x.clientId ?? ""}`.trim()),
+                        ["githubOidc 200", `token 200 ${fed.clientId}`],
+                    );
+                },
+            );
         });
         it("ARM_USE_OIDC without any token source: a CredentialError that says where a token can come from", async () => {
             await withEnv({ ...CLEAR, ARM_USE_OIDC: "true", ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: emu.clientId }, async () => {
                 const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
                 assert.ok(e instanceof CredentialError, e.message);
-                assert.match(e.message, /^get token failed with ClientAssertionCredential \(OIDC\) \(client \S+ from ARM_CLIENT_ID, token from none found, tenant from ARM_TENANT_ID\).*useOidc is set but there is no token: set azuread:oidcToken/);
+                assert.match(
+                    e.message,
+                    /^get token failed with ClientAssertionCredential \(OIDC\) \(client \S+ from ARM_CLIENT_ID, token from none found, tenant from ARM_TENANT_ID\).*useOidc is set but there is no token: set azuread:oidcToken/,
+                );
                 assert.deepStrictEqual(emu.graphCalls(), []);
             });
         });
@@ -240,7 +368,9 @@ describe("provider operations against the emulator", function () {
         });
 
         it("resources on the same paused job never race: it is started once, the others skip", async () => {
-            const results = await Promise.all([1, 2, 3, 4, 5].map(() => ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId))));
+            const results = await Promise.all(
+                [1, 2, 3, 4, 5].map(() => ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId))),
+            );
             assert.deepStrictEqual(results.map((r) => r.outs!.lastAction).sort(), ["skipped", "skipped", "skipped", "skipped", "started"]);
             assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
             assert.strictEqual(emu.count({ kind: "start" }), 1);
@@ -259,11 +389,20 @@ describe("provider operations against the emulator", function () {
     describe("retries", () => {
         it("429 and 503 with Retry-After (seconds, HTTP date) are retried by the Graph client", async () => {
             emu.inject({ fault: { kind: "status", status: 429, retryAfterSeconds: 1 }, routes: ["getJob"], times: 1 });
-            emu.inject({ fault: { kind: "status", status: 503, retryAfterSeconds: 1, retryAfterAsDate: true }, routes: ["start"], times: 1 });
+            emu.inject({
+                fault: { kind: "status", status: 503, retryAfterSeconds: 1, retryAfterAsDate: true },
+                routes: ["start"],
+                times: 1,
+            });
             const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
             assert.strictEqual(r.outs!.lastAction, "started");
-            assert.deepStrictEqual(emu.filter({}).filter((x) => x.kind !== "token" && x.kind !== "openid").map((x) => `${x.kind} ${x.status}`),
-                ["getJob 429", "getJob 200", "start 503", "start 204", "getJob 200"]);
+            assert.deepStrictEqual(
+                emu
+                    .filter({})
+                    .filter((x) => x.kind !== "token" && x.kind !== "openid")
+                    .map((x) => `${x.kind} ${x.status}`),
+                ["getJob 429", "getJob 200", "start 503", "start 204", "getJob 200"],
+            );
             assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
         });
 
@@ -272,7 +411,10 @@ describe("provider operations against the emulator", function () {
                 emu.inject({ fault: { kind: "status", status: 429, retryAfterSeconds: 1 }, routes: ["getJob"] });
                 const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
                 assert.ok(e instanceof ThrottledError, e.message);
-                assert.match(e.message, /^read job failed: GET \S+ -> 429 TooManyRequests \(request-id [0-9a-f-]{36}\): Injected fault: TooManyRequests\. Graph kept throttling after [12] retries for longer than the 2s retry budget/);
+                assert.match(
+                    e.message,
+                    /^read job failed: GET \S+ -> 429 TooManyRequests \(request-id [0-9a-f-]{36}\): Injected fault: TooManyRequests\. Graph kept throttling after [12] retries for longer than the 2s retry budget/,
+                );
                 assert.strictEqual(emu.count({ kind: "start" }), 0);
             });
         });
@@ -281,7 +423,10 @@ describe("provider operations against the emulator", function () {
             emu.inject({ fault: { kind: "status", status: 504, retryAfterSeconds: 0 }, routes: ["getJob"], times: 2 });
             const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
             assert.strictEqual(r.outs!.status, "Active");
-            assert.deepStrictEqual(emu.filter({ kind: "getJob" }).map((x) => x.status), [504, 504, 200, 200]);
+            assert.deepStrictEqual(
+                emu.filter({ kind: "getJob" }).map((x) => x.status),
+                [504, 504, 200, 200],
+            );
         });
 
         it("a connection reset on GET and on POST start is retried; the job is started once", async () => {
@@ -289,8 +434,14 @@ describe("provider operations against the emulator", function () {
             emu.inject({ fault: { kind: "reset" }, routes: ["start"], times: 1 });
             const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
             assert.strictEqual(r.outs!.lastAction, "started");
-            assert.deepStrictEqual(emu.filter({ kind: "getJob" }).map((x) => x.status), [-1, 200, 200]);
-            assert.deepStrictEqual(emu.filter({ kind: "start" }).map((x) => x.status), [-1, 204]);
+            assert.deepStrictEqual(
+                emu.filter({ kind: "getJob" }).map((x) => x.status),
+                [-1, 200, 200],
+            );
+            assert.deepStrictEqual(
+                emu.filter({ kind: "start" }).map((x) => x.status),
+                [-1, 204],
+            );
             assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
         });
 
@@ -301,7 +452,10 @@ describe("provider operations against the emulator", function () {
                 const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
                 assert.strictEqual(r.outs!.lastAction, "started");
                 assert.ok(Date.now() - t0 < 5000);
-                assert.deepStrictEqual(emu.filter({ kind: "getJob" }).map((x) => x.status), [-1, 200, 200]);
+                assert.deepStrictEqual(
+                    emu.filter({ kind: "getJob" }).map((x) => x.status),
+                    [-1, 200, 200],
+                );
             });
         });
 
@@ -312,7 +466,12 @@ describe("provider operations against the emulator", function () {
                 const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
                 assert.ok(Date.now() - t0 < 4000);
                 assert.strictEqual(e.name, "TransportError");
-                assert.match(e.message, new RegExp(`^read job failed: GET /v1.0/servicePrincipals/\\S+ -> no response: .*No answer from ${emu.graphEndpoint.replace(/\./g, "\\.")} after \\d+ retries within the 1s retry budget`));
+                assert.match(
+                    e.message,
+                    new RegExp(
+                        `^read job failed: GET /v1.0/servicePrincipals/\\S+ -> no response: .*No answer from ${emu.graphEndpoint.replace(/\./g, "\\.")} after \\d+ retries within the 1s retry budget`,
+                    ),
+                );
             });
         });
     });
@@ -326,12 +485,18 @@ describe("provider operations against the emulator", function () {
         });
 
         it("quarantined again after the start: a partial failure that records the start", async () => {
-            const job = emu.addJob(emu.seed.servicePrincipalId, { state: "Quarantine", afterStart: { kind: "requarantine", ms: 100, reason: "TooManyDeletes" } });
+            const job = emu.addJob(emu.seed.servicePrincipalId, {
+                state: "Quarantine",
+                afterStart: { kind: "requarantine", ms: 100, reason: "TooManyDeletes" },
+            });
             const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, job.id, { waitFor: "active", waitTimeoutSeconds: 10 })));
             assert.ok(e instanceof PartialStartError, e.message);
             assert.strictEqual(e.id, `${emu.seed.servicePrincipalId}/${job.id}`);
             assert.deepStrictEqual([e.properties.lastAction, e.properties.startCount, e.properties.status], ["started", 1, "NotRun"]);
-            assert.match(e.message, /job was started, then: wait for job failed: \S+ is in quarantine again after the start \(reason TooManyDeletes\)/);
+            assert.match(
+                e.message,
+                /job was started, then: wait for job failed: \S+ is in quarantine again after the start \(reason TooManyDeletes\)/,
+            );
         });
 
         it("never Active: fails at waitTimeoutSeconds, still recording the start", async () => {

@@ -10,7 +10,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|::ffff:127\.\d+\.\d+\.\d+)$
 function destination(args) {
     let a = args[0];
     if (Array.isArray(a)) a = a[0];
-    if (a && typeof a === "object") return a.path ? undefined : (a.host || "localhost");
+    if (a && typeof a === "object") return a.path ? undefined : a.host || "localhost";
     if (typeof a === "string" && isNaN(Number(a))) return undefined; // a unix socket path
     return typeof args[1] === "string" ? args[1] : "localhost";
 }

@@ -22,13 +22,16 @@ describe("triggers: canonical JSON", () => {
     });
 
     it("the same data in any key order is equal (property)", () => {
-        fc.assert(fc.property(fc.jsonValue(), (v) => {
-            const shuffled = JSON.parse(JSON.stringify(v), function (_k, x) {
-                if (x && typeof x === "object" && !Array.isArray(x)) return Object.fromEntries(Object.entries(x).reverse());
-                return x;
-            });
-            return triggersEqual(v, shuffled) && canonicalJson(v) === canonicalJson(canonicalize(shuffled));
-        }), { numRuns: 300 });
+        fc.assert(
+            fc.property(fc.jsonValue(), (v) => {
+                const shuffled = JSON.parse(JSON.stringify(v), function (_k, x) {
+                    if (x && typeof x === "object" && !Array.isArray(x)) return Object.fromEntries(Object.entries(x).reverse());
+                    return x;
+                });
+                return triggersEqual(v, shuffled) && canonicalJson(v) === canonicalJson(canonicalize(shuffled));
+            }),
+            { numRuns: 300 },
+        );
     });
 
     it("rejects what JSON cannot hold, naming where", () => {
@@ -45,7 +48,10 @@ describe("triggers: canonical JSON", () => {
             [{ "a b": { c: Infinity } }, /^triggers\["a b"\]\.c is Infinity/],
         ];
         for (const [value, re] of cases) {
-            assert.throws(() => canonicalize(value), (e: unknown) => e instanceof TriggersValueError && re.test((e as Error).message));
+            assert.throws(
+                () => canonicalize(value),
+                (e: unknown) => e instanceof TriggersValueError && re.test((e as Error).message),
+            );
         }
         let deep: unknown = 1;
         for (let i = 0; i < 100; i++) deep = { d: deep };
@@ -54,8 +60,14 @@ describe("triggers: canonical JSON", () => {
 
     it("check rejects triggers over 64 KiB with the fix, and canonicalizes accepted ones", () => {
         const big = { blob: "x".repeat(MAX_TRIGGERS_BYTES) };
-        assert.match(failuresOf({ servicePrincipalId: SP, jobId: JOB, triggers: big }).triggers, /over the 65536-byte limit; pass a digest instead/);
-        assert.deepStrictEqual(JSON.stringify(checkInputs({ servicePrincipalId: SP, jobId: JOB, triggers: { b: 1, a: 2 } }).inputs.triggers), '{"a":2,"b":1}');
+        assert.match(
+            failuresOf({ servicePrincipalId: SP, jobId: JOB, triggers: big }).triggers,
+            /over the 65536-byte limit; pass a digest instead/,
+        );
+        assert.deepStrictEqual(
+            JSON.stringify(checkInputs({ servicePrincipalId: SP, jobId: JOB, triggers: { b: 1, a: 2 } }).inputs.triggers),
+            '{"a":2,"b":1}',
+        );
     });
 });
 
@@ -67,24 +79,39 @@ describe("check: inputs", () => {
     });
 
     it("names each bad property and how to fix it", () => {
-        assert.deepStrictEqual(failuresOf({
-            servicePrincipalId: "my-app", jobId: "../../applications", startPolicy: "sometimes", waitFor: "forever",
-            waitTimeoutSeconds: -1, ensureActive: "yes", onDelete: "destroy", environment: "mars", apiVersion: "v2",
-            graphEndpoint: "http://graph.example", authorityHost: "https://user:pw@login.example", trigers: {},
-        }), {
-            servicePrincipalId: '"my-app" is not a GUID; give the service principal\'s object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f',
-            jobId: '"../../applications" has characters a job id never has; use letters, digits, ".", "-" and "_" only (e.g. scim.0123456789abcdef0123456789abcdef)',
-            startPolicy: '"sometimes" is not one of "ifNotActive", "always"',
-            waitFor: '"forever" is not one of "none", "active"',
-            waitTimeoutSeconds: "-1 is not a number of seconds from 1 to 86400",
-            ensureActive: '"yes" is not true or false',
-            onDelete: '"destroy" is not one of "none", "pause"',
-            environment: '"mars" is not one of "global", "usgovernmentl4", "usgovernmentl5", "china"',
-            apiVersion: '"v2" is not one of "v1.0", "beta"',
-            graphEndpoint: "must use https (got http); tokens are only sent over https",
-            authorityHost: "must not carry credentials in the URL; configure the credential through azuread:* config, ARM_* or AZURE_* variables",
-            trigers: "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, startPolicy, waitFor, waitTimeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
-        });
+        assert.deepStrictEqual(
+            failuresOf({
+                servicePrincipalId: "my-app",
+                jobId: "../../applications",
+                startPolicy: "sometimes",
+                waitFor: "forever",
+                waitTimeoutSeconds: -1,
+                ensureActive: "yes",
+                onDelete: "destroy",
+                environment: "mars",
+                apiVersion: "v2",
+                graphEndpoint: "http://graph.example",
+                authorityHost: "https://user:pw@login.example",
+                trigers: {},
+            }),
+            {
+                servicePrincipalId:
+                    '"my-app" is not a GUID; give the service principal\'s object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f',
+                jobId: '"../../applications" has characters a job id never has; use letters, digits, ".", "-" and "_" only (e.g. scim.0123456789abcdef0123456789abcdef)',
+                startPolicy: '"sometimes" is not one of "ifNotActive", "always"',
+                waitFor: '"forever" is not one of "none", "active"',
+                waitTimeoutSeconds: "-1 is not a number of seconds from 1 to 86400",
+                ensureActive: '"yes" is not true or false',
+                onDelete: '"destroy" is not one of "none", "pause"',
+                environment: '"mars" is not one of "global", "usgovernmentl4", "usgovernmentl5", "china"',
+                apiVersion: '"v2" is not one of "v1.0", "beta"',
+                graphEndpoint: "must use https (got http); tokens are only sent over https",
+                authorityHost:
+                    "must not carry credentials in the URL; configure the credential through azuread:* config, ARM_* or AZURE_* variables",
+                trigers:
+                    "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, startPolicy, waitFor, waitTimeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
+            },
+        );
         assert.match(failuresOf({ jobId: JOB }).servicePrincipalId, /^is required/);
         assert.match(failuresOf({ servicePrincipalId: SP, jobId: "" }).jobId, /^is required/);
         assert.match(endpointProblem("not a url")!, /is not a URL/);
@@ -92,22 +119,42 @@ describe("check: inputs", () => {
     });
 
     it("random strings: a jobId is accepted only when it is [A-Za-z0-9._-]+ (no path can be formed)", () => {
-        const weird = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.constantFrom("..", ".", "a/b", "a%2Fb", "a b", " ", "\u0000", "é", "a?b", "a#b", "x".repeat(300)));
-        fc.assert(fc.property(weird, (jobId) => {
-            const accepted = !failuresOf({ servicePrincipalId: SP, jobId }).jobId;
-            const safe = /^[A-Za-z0-9._-]{1,256}$/.test(jobId) && jobId !== "." && jobId !== "..";
-            return accepted === safe;
-        }), { numRuns: 500 });
-        fc.assert(fc.property(fc.string(), (sp) => !!failuresOf({ servicePrincipalId: sp, jobId: JOB }).servicePrincipalId === !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sp)), { numRuns: 300 });
+        const weird = fc.oneof(
+            fc.string(),
+            fc.string({ unit: "grapheme" }),
+            fc.constantFrom("..", ".", "a/b", "a%2Fb", "a b", " ", "\u0000", "é", "a?b", "a#b", "x".repeat(300)),
+        );
+        fc.assert(
+            fc.property(weird, (jobId) => {
+                const accepted = !failuresOf({ servicePrincipalId: SP, jobId }).jobId;
+                const safe = /^[A-Za-z0-9._-]{1,256}$/.test(jobId) && jobId !== "." && jobId !== "..";
+                return accepted === safe;
+            }),
+            { numRuns: 500 },
+        );
+        fc.assert(
+            fc.property(
+                fc.string(),
+                (sp) =>
+                    !!failuresOf({ servicePrincipalId: sp, jobId: JOB }).servicePrincipalId ===
+                    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(sp),
+            ),
+            { numRuns: 300 },
+        );
     });
 
     it("accepts azuread.SynchronizationJob's id (/servicePrincipals/{sp}/synchronization/jobs/{jobId}) and keeps the job id", () => {
         const { inputs, failures } = checkInputs({ servicePrincipalId: SP, jobId: `/servicePrincipals/${SP}/synchronization/jobs/${JOB}` });
         assert.deepStrictEqual([inputs.jobId, failures], [JOB, []]);
         const other = "2b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f";
-        assert.strictEqual(failuresOf({ servicePrincipalId: other, jobId: `/servicePrincipals/${SP}/synchronization/jobs/${JOB}` }).jobId,
-            `belongs to service principal ${SP}, but servicePrincipalId is ${other}; pass the same service principal to both`);
-        assert.match(failuresOf({ servicePrincipalId: SP, jobId: `/servicePrincipals/${SP}/synchronization/jobs/a%2F..` }).jobId, /has characters a job id never has/);
+        assert.strictEqual(
+            failuresOf({ servicePrincipalId: other, jobId: `/servicePrincipals/${SP}/synchronization/jobs/${JOB}` }).jobId,
+            `belongs to service principal ${SP}, but servicePrincipalId is ${other}; pass the same service principal to both`,
+        );
+        assert.match(
+            failuresOf({ servicePrincipalId: SP, jobId: `/servicePrincipals/${SP}/synchronization/jobs/a%2F..` }).jobId,
+            /has characters a job id never has/,
+        );
     });
 
     it("passes unknown (preview) values through unchecked", () => {
@@ -116,14 +163,33 @@ describe("check: inputs", () => {
 });
 
 describe("diff decisions (olds are the previous outputs)", () => {
-    const olds = { servicePrincipalId: SP, jobId: JOB, triggers: { a: 1, b: 2 }, ...DEFAULTS, status: "Active", scheduleState: "Active", startCount: 1 };
-    const news = (extra: Record<string, unknown> = {}) => ({ servicePrincipalId: SP, jobId: JOB, triggers: { b: 2, a: 1 }, ...DEFAULTS, ...extra });
+    const olds = {
+        servicePrincipalId: SP,
+        jobId: JOB,
+        triggers: { a: 1, b: 2 },
+        ...DEFAULTS,
+        status: "Active",
+        scheduleState: "Active",
+        startCount: 1,
+    };
+    const news = (extra: Record<string, unknown> = {}) => ({
+        servicePrincipalId: SP,
+        jobId: JOB,
+        triggers: { b: 2, a: 1 },
+        ...DEFAULTS,
+        ...extra,
+    });
 
     it("no change, whatever the key order", () => {
         assert.deepStrictEqual(decide(olds, news()), { changes: false, replaces: [], changed: [], start: false });
     });
     it("a trigger change is an update that starts; an unknown trigger is a change", () => {
-        assert.deepStrictEqual(decide(olds, news({ triggers: { a: 1, b: 3 } })), { changes: true, replaces: [], changed: ["triggers"], start: true });
+        assert.deepStrictEqual(decide(olds, news({ triggers: { a: 1, b: 3 } })), {
+            changes: true,
+            replaces: [],
+            changed: ["triggers"],
+            start: true,
+        });
         assert.deepStrictEqual(decide(olds, news({ triggers: UNKNOWN })).changed, ["triggers"]);
         assert.deepStrictEqual(decide(olds, news({ triggers: { a: UNKNOWN } })).changed, ["triggers"]);
         assert.deepStrictEqual(decide(olds, news({ triggers: undefined })).changed, ["triggers"]);
@@ -131,13 +197,23 @@ describe("diff decisions (olds are the previous outputs)", () => {
     it("servicePrincipalId and jobId replace; settings update without a start", () => {
         assert.deepStrictEqual(decide(olds, news({ jobId: "scim.other" })).replaces, ["jobId"]);
         assert.deepStrictEqual(decide(olds, news({ servicePrincipalId: UNKNOWN })).replaces, ["servicePrincipalId"]);
-        assert.deepStrictEqual(decide(olds, news({ onDelete: "pause", waitFor: "active" })), { changes: true, replaces: [], changed: ["waitFor", "onDelete"], start: false });
+        assert.deepStrictEqual(decide(olds, news({ onDelete: "pause", waitFor: "active" })), {
+            changes: true,
+            replaces: [],
+            changed: ["waitFor", "onDelete"],
+            start: false,
+        });
     });
     it("drift: a stopped job is a change only under ensureActive", () => {
         const paused = { ...olds, status: "Paused", scheduleState: "Paused" };
         assert.strictEqual(isStopped(paused), true);
         assert.deepStrictEqual(decide(paused, news()).changes, false);
-        assert.deepStrictEqual(decide({ ...paused, ensureActive: true }, news({ ensureActive: true })), { changes: true, replaces: [], changed: ["status"], start: true });
+        assert.deepStrictEqual(decide({ ...paused, ensureActive: true }, news({ ensureActive: true })), {
+            changes: true,
+            replaces: [],
+            changed: ["status"],
+            start: true,
+        });
         assert.deepStrictEqual(decide({ ...olds, status: "Quarantine", ensureActive: true }, news({ ensureActive: true })).start, true);
     });
     it("outputs written before defaults existed compare equal to the defaults", () => {
@@ -149,16 +225,30 @@ describe("diff decisions (olds are the previous outputs)", () => {
 
 describe("clouds and endpoints", () => {
     it("maps environments (and azuread aliases) to Graph and authority hosts, scope from the Graph origin", () => {
-        assert.deepStrictEqual(resolveEndpoints({}, undefined, {}), { environment: "global", graphEndpoint: "https://graph.microsoft.com", authorityHost: "https://login.microsoftonline.com", scope: "https://graph.microsoft.com/.default" });
-        assert.deepStrictEqual(resolveEndpoints({ environment: "usgovernmentl5" }, undefined, {}).graphEndpoint, "https://dod-graph.microsoft.us");
+        assert.deepStrictEqual(resolveEndpoints({}, undefined, {}), {
+            environment: "global",
+            graphEndpoint: "https://graph.microsoft.com",
+            authorityHost: "https://login.microsoftonline.com",
+            scope: "https://graph.microsoft.com/.default",
+        });
+        assert.deepStrictEqual(
+            resolveEndpoints({ environment: "usgovernmentl5" }, undefined, {}).graphEndpoint,
+            "https://dod-graph.microsoft.us",
+        );
         assert.deepStrictEqual(resolveEndpoints({}, "usgovernment", {}).authorityHost, "https://login.microsoftonline.us");
         assert.deepStrictEqual(resolveEndpoints({}, "china", {}).scope, "https://microsoftgraph.chinacloudapi.cn/.default");
     });
     it("inputs beat ENTRA_SYNC_* variables, which beat the environment's hosts", () => {
         const env = { ENTRA_SYNC_GRAPH_ENDPOINT: "https://127.0.0.1:8443", ENTRA_SYNC_AUTHORITY_HOST: "https://127.0.0.1:8443" };
         assert.strictEqual(resolveEndpoints({}, "china", env).scope, "https://127.0.0.1:8443/.default");
-        assert.strictEqual(resolveEndpoints({ graphEndpoint: "https://graph.proxy.example" }, undefined, env).graphEndpoint, "https://graph.proxy.example");
-        assert.throws(() => resolveEndpoints({}, undefined, { ENTRA_SYNC_GRAPH_ENDPOINT: "http://127.0.0.1:1" }), /ENTRA_SYNC_GRAPH_ENDPOINT\) must use https/);
+        assert.strictEqual(
+            resolveEndpoints({ graphEndpoint: "https://graph.proxy.example" }, undefined, env).graphEndpoint,
+            "https://graph.proxy.example",
+        );
+        assert.throws(
+            () => resolveEndpoints({}, undefined, { ENTRA_SYNC_GRAPH_ENDPOINT: "http://127.0.0.1:1" }),
+            /ENTRA_SYNC_GRAPH_ENDPOINT\) must use https/,
+        );
         assert.throws(() => resolveEndpoints({}, "mars", {}), /unknown environment "mars"/);
     });
     it("knows Microsoft authorities (instance discovery stays on only for them)", () => {
@@ -169,15 +259,33 @@ describe("clouds and endpoints", () => {
 
 describe("credential settings", () => {
     it("per setting, azuread config first, then ARM_*; booleans parsed", () => {
-        const s = resolveAuthSettings({ "azuread:clientId": "cfg-client", "azuread:useOidc": "true" }, { ARM_CLIENT_ID: "env-client", ARM_TENANT_ID: "t", ARM_OIDC_TOKEN: "tok" });
-        assert.deepStrictEqual(s, { clientId: "cfg-client", useOidc: true, tenantId: "t", oidcToken: "tok", sources: { clientId: "azuread:clientId", useOidc: "azuread:useOidc", tenantId: "ARM_TENANT_ID", oidcToken: "ARM_OIDC_TOKEN" } });
-        assert.strictEqual(resolveAuthSettings({}, { ACTIONS_ID_TOKEN_REQUEST_URL: "https://x" }).sources.oidcRequestUrl, "ACTIONS_ID_TOKEN_REQUEST_URL");
+        const s = resolveAuthSettings(
+            { "azuread:clientId": "cfg-client", "azuread:useOidc": "true" },
+            { ARM_CLIENT_ID: "env-client", ARM_TENANT_ID: "t", ARM_OIDC_TOKEN: "tok" },
+        );
+        assert.deepStrictEqual(s, {
+            clientId: "cfg-client",
+            useOidc: true,
+            tenantId: "t",
+            oidcToken: "tok",
+            sources: { clientId: "azuread:clientId", useOidc: "azuread:useOidc", tenantId: "ARM_TENANT_ID", oidcToken: "ARM_OIDC_TOKEN" },
+        });
+        assert.strictEqual(
+            resolveAuthSettings({}, { ACTIONS_ID_TOKEN_REQUEST_URL: "https://x" }).sources.oidcRequestUrl,
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+        );
     });
     it("plans the azuread provider's order: certificate, secret, OIDC, MSI, CLI, then DefaultAzureCredential", () => {
-        const base = { tenantId: "t", clientId: "c", sources: { tenantId: "ARM_TENANT_ID", clientId: "ARM_CLIENT_ID", clientSecret: "ARM_CLIENT_SECRET" } };
+        const base = {
+            tenantId: "t",
+            clientId: "c",
+            sources: { tenantId: "ARM_TENANT_ID", clientId: "ARM_CLIENT_ID", clientSecret: "ARM_CLIENT_SECRET" },
+        };
         assert.strictEqual(planCredential({ ...base, clientSecret: "s", clientCertificatePath: "/p" }).kind, "ClientCertificateCredential");
         assert.deepStrictEqual(planCredential({ ...base, clientSecret: "s" }), {
-            kind: "ClientSecretCredential", tenantId: "t", clientId: "c",
+            kind: "ClientSecretCredential",
+            tenantId: "t",
+            clientId: "c",
             description: "ClientSecretCredential (client c from ARM_CLIENT_ID, secret from ARM_CLIENT_SECRET, tenant from ARM_TENANT_ID)",
         });
         assert.strictEqual(planCredential({ ...base, useOidc: true }).kind, "ClientAssertionCredential (OIDC)");
