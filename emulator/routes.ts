@@ -75,7 +75,16 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
 function params(match: RegExpExecArray): Omit<RouteMatch, "kind" | "area"> {
     const groups: Record<string, string> = { ...match.groups };
     for (const name of DECODED) {
-        if (groups[name] !== undefined) groups[name] = decodeURIComponent(groups[name]);
+        if (groups[name] !== undefined) groups[name] = safeDecode(groups[name]);
     }
     return groups;
+}
+
+/** Malformed percent-encoding (`%E0%A4%A`) stays as sent: it then matches nothing (404), as on Graph, instead of crashing the server. */
+function safeDecode(text: string): string {
+    try {
+        return decodeURIComponent(text);
+    } catch {
+        return text;
+    }
 }

@@ -5,6 +5,7 @@
  */
 import type * as pulumiType from "@pulumi/pulumi";
 import * as path from "path";
+import { setTimeout as sleep } from "timers/promises";
 
 async function main(): Promise<void> {
     const [program, mode] = process.argv.slice(2);
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     try {
         require(path.resolve(program));
         await (pulumi.runtime as unknown as { disconnect(): Promise<void> }).disconnect();
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
     } catch (e) {
         failure = (e as Error).message;
     }

@@ -47,6 +47,17 @@ describe("emulator (real @azure/identity and Graph client over HTTPS)", function
         );
     });
 
+    it("a malformed percent-encoding in a path is a 404, not a crash: the server keeps answering", async () => {
+        const client = graphClient(emu);
+        const error = await graphError(client.api("/servicePrincipals/%E0%A4%A/synchronization/jobs/x").get());
+        assert.deepStrictEqual([error.statusCode, error.code], [404, "Request_ResourceNotFound"]);
+        const job = await client
+            .api(`/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/${emu.seed.pausedJobId}`)
+            .get();
+        assert.strictEqual(job.id, emu.seed.pausedJobId);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "GET getJob"]);
+    });
+
     it("refuses a wrong secret with an AADSTS error the credential reports", async () => {
         const credential = new ClientSecretCredential(emu.tenantId, emu.clientId, "wrong-secret", {
             authorityHost: emu.authorityHost,

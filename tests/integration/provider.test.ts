@@ -17,6 +17,7 @@ import {
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
 import { emulatorEnv, startTestEmulator, withEnv } from "../support/testEnv";
+import { setTimeout as sleep } from "timers/promises";
 
 const CLEAR = {
     ARM_TENANT_ID: undefined,
@@ -379,7 +380,7 @@ describe("provider operations against the emulator", function () {
         it("a token about to expire is renewed, not reused", async () => {
             emu.tokenLifetimeSeconds = 2;
             await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
-            await new Promise((r) => setTimeout(r, 1500));
+            await sleep(1500);
             await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId));
             assert.strictEqual(emu.count({ kind: "token" }), 2);
             assert.deepStrictEqual(emu.filter({ status: 401 }), []);
