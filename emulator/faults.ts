@@ -194,3 +194,57 @@ function defaultCode(status: number): string {
     if (status === 503) return "ServiceUnavailable";
     return "UnknownError";
 }
+
+/** The syntax of `entra-sync-emulator --fault`, for its messages. */
+export const FAULT_SPEC_SYNTAX = "ROUTE:KIND[=ARG][:TIMES], e.g. start:processThenReset:1, token:status=503, getJob:latency=2000";
+
+/**
+ * Reads one `--fault` value. ROUTE is a route kind (routes.ts) or `*` for every route; ARG is the
+ * status of `status` and `html`, the milliseconds of `latency`, the Location of `redirect`
+ * (otherOrigin when absent) and `claims` for `unauthorized`; TIMES limits it to that many requests.
+ */
+export function parseFaultSpec(spec: string, routes: readonly string[]): FaultRule {
+    const bad = (why: string) => new Error(`--fault ${spec}: ${why}; write ${FAULT_SPEC_SYNTAX}`);
+    const match = /^([^:]+):([^=:]+)(?:=(.*?))?(?::(\d+))?$/.exec(spec);
+    if (!match) throw bad("not in the form ROUTE:KIND");
+    const [, route, kind, arg, times] = match;
+    if (route !== "*" && !routes.includes(route)) throw bad(`unknown route ${route} (one of *, ${routes.join(", ")})`);
+    if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw bad(`unknown fault ${kind} (one of ${FAULT_KINDS.join(", ")})`);
+    const number = (what: string, ok: (n: number) => boolean): number => {
+        const n = Number(arg);
+        if (arg === undefined || arg === "" || !Number.isInteger(n) || !ok(n)) throw bad(`${kind} takes =${what}`);
+        return n;
+    };
+    const noArg = () => {
+        if (arg !== undefined) throw bad(`${kind} takes no =ARG`);
+    };
+    let fault: Fault;
+    switch (kind as FaultKind) {
+        case "status":
+            fault = { kind: "status", status: number("STATUS (400-599)", (n) => n >= 400 && n <= 599) };
+            break;
+        case "latency":
+            fault = { kind: "latency", ms: number("MILLISECONDS", (n) => n >= 0) };
+            break;
+        case "html":
+            fault = { kind: "html", status: arg === undefined ? 502 : (number("200 or 502", (n) => n === 200 || n === 502) as 200 | 502) };
+            break;
+        case "redirect":
+            fault = { kind: "redirect", location: arg || "otherOrigin" };
+            break;
+        case "unauthorized":
+            if (arg !== undefined && arg !== "claims") throw bad("unauthorized takes no =ARG or =claims");
+            fault = { kind: "unauthorized", claims: arg === "claims" };
+            break;
+        default:
+            noArg();
+            fault = { kind } as Fault;
+    }
+    const rule: FaultRule = { fault };
+    if (route !== "*") rule.routes = [route as RouteKind];
+    if (times !== undefined) {
+        if (Number(times) < 1) throw bad("TIMES must be 1 or more");
+        rule.times = Number(times);
+    }
+    return rule;
+}

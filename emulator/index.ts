@@ -3,7 +3,7 @@ export type { EmulatorOptions } from "./emulator";
 export { GRAPH_ROUTES } from "./routes";
 export type { RouteKind } from "./routes";
 export type { RequestLogEntry } from "./log";
-export { FAULT_KINDS } from "./faults";
+export { FAULT_KINDS, parseFaultSpec } from "./faults";
 export type { Fault, FaultKind, FaultRule } from "./faults";
 export type { OtherOriginRequest } from "./origins";
 export type { ClientRecord } from "./model";
