@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 import { parseArgs } from "util";
 import { startEmulator } from "./emulator";
+import { FaultRule, parseFaultSpec } from "./faults";
+import { ROUTES } from "./routes";
 
-const usage = "usage: entra-sync-emulator [--port N] [--seed TEXT] [--ca-file PATH]";
+const usage = "usage: entra-sync-emulator [--port N] [--seed TEXT] [--ca-file PATH] [--fault ROUTE:KIND[=ARG][:TIMES]]...";
 
 interface CliArgs {
     port: number;
     seed?: string;
     caFile?: string;
+    faults: FaultRule[];
     help: boolean;
 }
 
@@ -19,13 +22,14 @@ function parse(argv: string[]): CliArgs {
             port: { type: "string" },
             seed: { type: "string" },
             "ca-file": { type: "string" },
+            fault: { type: "string", multiple: true },
             help: { type: "boolean", short: "h" },
         },
         strict: false,
         allowPositionals: true,
         tokens: true,
     });
-    const parsed: CliArgs = { port: 0, seed: "demo", help: false };
+    const parsed: CliArgs = { port: 0, seed: "demo", faults: [], help: false };
     // In order, so the first bad argument is the one reported (and --help after it does not hide it).
     for (const token of tokens) {
         if (token.kind === "option-terminator") continue;
@@ -41,6 +45,15 @@ function parse(argv: string[]): CliArgs {
                 break;
             case "ca-file":
                 parsed.caFile = token.value;
+                break;
+            case "fault":
+                if (token.value === undefined) throw new Error(`--fault takes ROUTE:KIND[=ARG][:TIMES]. ${usage}`);
+                parsed.faults.push(
+                    parseFaultSpec(
+                        token.value,
+                        ROUTES.map((route) => route.kind),
+                    ),
+                );
                 break;
             case "help":
                 return { ...parsed, help: true };
@@ -58,11 +71,17 @@ async function main(): Promise<void> {
         return;
     }
     const emu = await startEmulator({ port: args.port, seed: args.seed, caCertPath: args.caFile });
+    for (const rule of args.faults) emu.inject(rule);
     for (const [name, value] of Object.entries(emu.environment())) console.log(`export ${name}=${value}`);
     console.error(`# entra-sync-emulator listening on ${emu.graphEndpoint}; Ctrl-C stops it`);
     console.error(
         `# a client without the permission (Graph answers 403): AZURE_CLIENT_ID=${emu.unprivilegedClient.clientId} AZURE_CLIENT_SECRET=${emu.unprivilegedClient.clientSecret}`,
     );
+    for (const rule of args.faults) {
+        console.error(
+            `# fault ${JSON.stringify(rule.fault)} on ${rule.routes?.join(", ") ?? "every route"}, ${rule.times ?? "every"} time(s)`,
+        );
+    }
     const stop = () => void emu.close().then(() => process.exit(0));
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);

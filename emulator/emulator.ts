@@ -10,6 +10,7 @@ import { GraphApi } from "./graph";
 import { IdSource, JobRecord, JobState, ServicePrincipalRecord } from "./jobs";
 import type { RequestLogEntry } from "./log";
 import { AddJobOptions, ClientRecord, Directory, seedDirectory } from "./model";
+import { Blackhole, OtherOrigin, OtherOriginRequest } from "./origins";
 import { Pipeline } from "./pipeline";
 import { TokenBucket } from "./throttle";
 
@@ -62,6 +63,14 @@ export class Emulator {
      * it and IDENTITY_HEADER to `managedIdentity.header`); its tokens belong to a permitted client.
      */
     readonly managedIdentity: { endpoint: string; header: string; clientId: string };
+    /**
+     * A second HTTPS origin (same CA) where "redirect" faults with location "otherOrigin" point. It
+     * answers 200 with a job-like body, so a client that follows the redirect is fooled; `requests`
+     * records what reached it (with any Authorization header).
+     */
+    readonly otherOrigin: { url: string; requests: OtherOriginRequest[] };
+    /** A TCP listener that accepts connections and never answers (the TLS handshake never completes). */
+    readonly blackhole: { url: string };
 
     private readonly directory: Directory;
     private readonly tokens: TokenStore;
@@ -74,7 +83,10 @@ export class Emulator {
         port: number,
         caCertPath: string,
         options: EmulatorOptions,
+        private readonly extras: { otherOrigin: OtherOrigin; blackhole: Blackhole },
     ) {
+        this.otherOrigin = extras.otherOrigin;
+        this.blackhole = { url: extras.blackhole.url };
         const ids = new IdSource(options.seed);
         this.tokens = new TokenStore(options.tokenLifetimeSeconds ?? 3599);
         this.graphEndpoint = `https://127.0.0.1:${port}`;
@@ -96,6 +108,7 @@ export class Emulator {
 
         this.pipeline = new Pipeline({
             origin: this.graphEndpoint,
+            otherOrigin: this.otherOrigin.url,
             entra: new Entra({
                 directory: this.directory,
                 tokens: this.tokens,
@@ -216,7 +229,11 @@ export class Emulator {
 
     async close(): Promise<void> {
         for (const socket of this.sockets) socket.destroy();
-        await new Promise<void>((resolve) => this.server.close(() => resolve()));
+        await Promise.all([
+            new Promise<void>((resolve) => this.server.close(() => resolve())),
+            this.extras.otherOrigin.close(),
+            this.extras.blackhole.close(),
+        ]);
     }
 }
 
@@ -230,5 +247,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.once("error", reject);
         server.listen(options.port ?? 0, "127.0.0.1", () => resolve((server.address() as { port: number }).port));
     });
-    return new Emulator(server, port, caCertPath, options);
+    const [otherOrigin, blackhole] = await Promise.all([
+        OtherOrigin.start({ key: tls.keyPem, cert: tls.certPem + tls.caCertPem }),
+        Blackhole.start(),
+    ]);
+    return new Emulator(server, port, caCertPath, options, { otherOrigin, blackhole });
 }

@@ -1,11 +1,62 @@
 import type { Reply } from "./reply";
 import type { RouteKind } from "./routes";
 
+/**
+ * What a fault rule does to a request instead of (or after) answering it. Each models a failure
+ * seen between a client and Entra/Graph in the real world; docs/emulator.md has the table.
+ */
 export type Fault =
     | { kind: "status"; status: number; retryAfterSeconds?: number; retryAfterAsDate?: boolean; code?: string }
-    | { kind: "reset" }
+    | { kind: "latency"; ms: number }
+    /** The request is read and never answered: no header is ever sent. */
     | { kind: "hang" }
-    | { kind: "latency"; ms: number };
+    /** A TCP RST (the client sees ECONNRESET), no answer. */
+    | { kind: "reset" }
+    /** A clean close (TLS close_notify and FIN) without an answer. */
+    | { kind: "close" }
+    /** The real answer's headers (Content-Length of the full body), half the body, then FIN. */
+    | { kind: "cutBody" }
+    /** The real answer's headers and half the body, then silence with the connection kept open. */
+    | { kind: "stallBody" }
+    /** The real answer's headers, no body byte, then silence. */
+    | { kind: "headersThenSilence" }
+    /** The request is handled for real (a start does start the job), then RST instead of the answer. */
+    | { kind: "processThenReset" }
+    /** The request is handled for real, then no answer ever. */
+    | { kind: "processThenHang" }
+    /** A proxy's HTML page; the request is not handled. */
+    | { kind: "html"; status: 200 | 502 }
+    /**
+     * A redirect; the request is not handled. Location "otherOrigin" is `${emu.otherOrigin.url}${path}`,
+     * "malformedSlash" `https:/127.0.0.1:${otherPort}${path}`, "malformedBackslash"
+     * `https:\\127.0.0.1:${otherPort}${path}`; any other string is sent as is.
+     */
+    | {
+          kind: "redirect";
+          status?: 301 | 302 | 307 | 308;
+          location: "otherOrigin" | "malformedSlash" | "malformedBackslash" | (string & {});
+      }
+    /** Graph's 401 InvalidAuthenticationToken; with claims, a CAE claims challenge in WWW-Authenticate. */
+    | { kind: "unauthorized"; claims?: boolean };
+
+export type FaultKind = Fault["kind"];
+
+/** Every fault kind, for the CLI's check. */
+export const FAULT_KINDS: readonly FaultKind[] = [
+    "status",
+    "latency",
+    "hang",
+    "reset",
+    "close",
+    "cutBody",
+    "stallBody",
+    "headersThenSilence",
+    "processThenReset",
+    "processThenHang",
+    "html",
+    "redirect",
+    "unauthorized",
+];
 
 export interface FaultRule {
     fault: Fault;
@@ -56,15 +107,24 @@ export class FaultRules {
     }
 }
 
+export interface FaultContext {
+    /** The other origin's URL (https://127.0.0.1:port), for redirects. */
+    otherOrigin: string;
+    /** Runs the route's real handler against the given reply (the state change happens). */
+    handle(reply: Reply): void;
+}
+
 /**
  * The one place a fault takes over a request, after the body was read and before any handler
  * runs; it has the raw socket (Reply.socket) as well as the response.
  */
-export function answerWithFault(fault: Exclude<Fault, { kind: "latency" }>, reply: Reply): void {
+export function answerWithFault(fault: Exclude<Fault, { kind: "latency" }>, reply: Reply, context: FaultContext): void {
     reply.entry.fault = fault.kind;
     switch (fault.kind) {
         case "reset":
             return reply.reset();
+        case "close":
+            return reply.close();
         case "hang":
             return reply.hang();
         case "status": {
@@ -77,11 +137,114 @@ export function answerWithFault(fault: Exclude<Fault, { kind: "latency" }>, repl
             const code = fault.code ?? defaultCode(fault.status);
             return reply.graphError(fault.status, code, `Injected fault: ${code}.`, headers);
         }
+        case "cutBody":
+        case "stallBody":
+        case "headersThenSilence": {
+            const answer = reply.capture(context.handle);
+            const sent = fault.kind === "headersThenSilence" ? 0 : Math.floor(answer.body.length / 2);
+            return reply.partial(answer, sent, fault.kind === "cutBody" ? "close" : "silence");
+        }
+        case "processThenReset":
+            reply.capture(context.handle);
+            return reply.reset({ keepStatus: true });
+        case "processThenHang":
+            reply.capture(context.handle);
+            return reply.hang({ keepStatus: true });
+        case "html":
+            return reply.html(fault.status, fault.status === 200 ? CAPTIVE_PORTAL_PAGE : BAD_GATEWAY_PAGE);
+        case "redirect":
+            return reply.redirect(fault.status ?? 302, redirectLocation(fault.location, context.otherOrigin, reply.req.url ?? "/"));
+        case "unauthorized":
+            return reply.graphError(
+                401,
+                "InvalidAuthenticationToken",
+                fault.claims
+                    ? "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp"
+                    : "Access token has expired or is not yet valid.",
+                fault.claims ? { "WWW-Authenticate": claimsChallenge() } : {},
+            );
     }
 }
+
+function redirectLocation(location: string, otherOrigin: string, path: string): string {
+    const port = new URL(otherOrigin).port;
+    if (location === "otherOrigin") return `${otherOrigin}${path}`;
+    if (location === "malformedSlash") return `https:/127.0.0.1:${port}${path}`;
+    if (location === "malformedBackslash") return `https:\\\\127.0.0.1:${port}${path}`;
+    return location;
+}
+
+/** What Graph sends with a CAE claims challenge (the claims ask for a token issued after now). */
+function claimsChallenge(): string {
+    const claims = { access_token: { nbf: { essential: true, value: String(Math.floor(Date.now() / 1000)) } } };
+    const encoded = Buffer.from(JSON.stringify(claims)).toString("base64");
+    return `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="${encoded}"`;
+}
+
+/** A corporate proxy's or captive portal's sign-in page, served with 200 in place of the API. */
+const CAPTIVE_PORTAL_PAGE =
+    '<!DOCTYPE html>\n<html><head><title>Network sign-in required</title></head>\n<body><h1>Sign in to continue</h1><form method="post" action="/login"><input name="user"><input type="password" name="password"><button>Sign in</button></form></body></html>\n';
+
+/** What nginx and most load balancers answer when their upstream is unreachable. */
+const BAD_GATEWAY_PAGE =
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 function defaultCode(status: number): string {
     if (status === 429) return "TooManyRequests";
     if (status === 503) return "ServiceUnavailable";
     return "UnknownError";
+}
+
+/** The syntax of `entra-sync-emulator --fault`, for its messages. */
+export const FAULT_SPEC_SYNTAX = "ROUTE:KIND[=ARG][:TIMES], e.g. start:processThenReset:1, token:status=503, getJob:latency=2000";
+
+/**
+ * Reads one `--fault` value. ROUTE is a route kind (routes.ts) or `*` for every route; ARG is the
+ * status of `status` and `html`, the milliseconds of `latency`, the Location of `redirect`
+ * (otherOrigin when absent) and `claims` for `unauthorized`; TIMES limits it to that many requests.
+ */
+export function parseFaultSpec(spec: string, routes: readonly string[]): FaultRule {
+    const bad = (why: string) => new Error(`--fault ${spec}: ${why}; write ${FAULT_SPEC_SYNTAX}`);
+    const match = /^([^:]+):([^=:]+)(?:=(.*?))?(?::(\d+))?$/.exec(spec);
+    if (!match) throw bad("not in the form ROUTE:KIND");
+    const [, route, kind, arg, times] = match;
+    if (route !== "*" && !routes.includes(route)) throw bad(`unknown route ${route} (one of *, ${routes.join(", ")})`);
+    if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw bad(`unknown fault ${kind} (one of ${FAULT_KINDS.join(", ")})`);
+    const number = (what: string, ok: (n: number) => boolean): number => {
+        const n = Number(arg);
+        if (arg === undefined || arg === "" || !Number.isInteger(n) || !ok(n)) throw bad(`${kind} takes =${what}`);
+        return n;
+    };
+    const noArg = () => {
+        if (arg !== undefined) throw bad(`${kind} takes no =ARG`);
+    };
+    let fault: Fault;
+    switch (kind as FaultKind) {
+        case "status":
+            fault = { kind: "status", status: number("STATUS (400-599)", (n) => n >= 400 && n <= 599) };
+            break;
+        case "latency":
+            fault = { kind: "latency", ms: number("MILLISECONDS", (n) => n >= 0) };
+            break;
+        case "html":
+            fault = { kind: "html", status: arg === undefined ? 502 : (number("200 or 502", (n) => n === 200 || n === 502) as 200 | 502) };
+            break;
+        case "redirect":
+            fault = { kind: "redirect", location: arg || "otherOrigin" };
+            break;
+        case "unauthorized":
+            if (arg !== undefined && arg !== "claims") throw bad("unauthorized takes no =ARG or =claims");
+            fault = { kind: "unauthorized", claims: arg === "claims" };
+            break;
+        default:
+            noArg();
+            fault = { kind } as Fault;
+    }
+    const rule: FaultRule = { fault };
+    if (route !== "*") rule.routes = [route as RouteKind];
+    if (times !== undefined) {
+        if (Number(times) < 1) throw bad("TIMES must be 1 or more");
+        rule.times = Number(times);
+    }
+    return rule;
 }

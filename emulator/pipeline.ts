@@ -5,12 +5,14 @@ import { answerWithFault, FaultRules } from "./faults";
 import type { GraphApi } from "./graph";
 import { RequestLog, RequestLogEntry } from "./log";
 import { Reply } from "./reply";
-import { matchRoute } from "./routes";
+import { matchRoute, RouteMatch } from "./routes";
 import type { ThrottleModel } from "./throttle";
 
 export interface PipelineOptions {
     /** Base for parsing request paths. */
     origin: string;
+    /** Where redirect faults point (emu.otherOrigin.url). */
+    otherOrigin: string;
     entra: Entra;
     graph: GraphApi;
 }
@@ -44,9 +46,10 @@ export class Pipeline {
         const reply = new Reply(req, res, entry);
         const body = await readBody(req);
 
+        const handle = (to: Reply) => this.dispatch(route, to, url, body);
         const drawn = this.faults.take(route.kind);
         for (const ms of drawn.latencyMs) await sleep(ms);
-        if (drawn.fault) return answerWithFault(drawn.fault, reply);
+        if (drawn.fault) return answerWithFault(drawn.fault, reply, { otherOrigin: this.options.otherOrigin, handle });
 
         const rejection = this.throttle?.admit({ kind: route.kind, area: route.area, method });
         if (rejection) {
@@ -57,6 +60,11 @@ export class Pipeline {
             });
         }
 
+        handle(reply);
+    }
+
+    /** Hands a request to Entra or Graph (also used by faults that handle it, then fail the answer). */
+    private dispatch(route: RouteMatch, reply: Reply, url: URL, body: string): void {
         try {
             if (route.area === "entra") return this.options.entra.handle(route, reply, { url, body });
             if (route.area === "graph") return this.options.graph.handle(route, reply, { body });

@@ -1,40 +1,111 @@
 import * as crypto from "crypto";
-import type { IncomingMessage, ServerResponse } from "http";
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "http";
 import type { Socket } from "net";
 import type { RequestLogEntry } from "./log";
+
+/** An answer a handler produced, held back so a fault can send part of it. */
+export interface CapturedAnswer {
+    status: number;
+    headers: OutgoingHttpHeaders;
+    body: Buffer;
+}
+
+/** The part of ServerResponse that Reply writes through. */
+interface Sink {
+    writeHead(status: number, headers: OutgoingHttpHeaders): unknown;
+    end(body?: string): unknown;
+}
 
 /**
  * One request's way to answer: every answer goes through here so the request log records the
  * status that was actually sent.
  */
 export class Reply {
+    /** Where writeHead/end go: the response, or a capture while a fault holds the answer back. */
+    private sink: Sink;
+
     constructor(
         readonly req: IncomingMessage,
         readonly res: ServerResponse,
         readonly entry: RequestLogEntry,
-    ) {}
+    ) {
+        this.sink = res;
+    }
 
-    /** The raw connection, for faults that act below HTTP. */
+    /** The connection the request came on (the TLS socket), for faults that act below HTTP. */
     get socket(): Socket {
         return this.req.socket;
+    }
+
+    /**
+     * The TCP socket under TLS. Only it can send an RST: resetAndDestroy() on the TLS socket throws
+     * ERR_INVALID_HANDLE_TYPE, since its handle is a TLSWrap, not a TCP handle.
+     */
+    get tcpSocket(): Socket {
+        return (this.req.socket as Socket & { _parent?: Socket })._parent ?? this.req.socket;
+    }
+
+    /** Runs a handler with this reply but keeps its answer from the wire; the log keeps its status. */
+    capture(handler: (reply: Reply) => void): CapturedAnswer {
+        const answer: CapturedAnswer = { status: 0, headers: {}, body: Buffer.alloc(0) };
+        this.sink = {
+            writeHead: (status, headers) => Object.assign(answer, { status, headers }),
+            end: (body) => (answer.body = Buffer.from(body ?? "")),
+        };
+        try {
+            handler(this);
+        } finally {
+            this.sink = this.res;
+        }
+        return answer;
+    }
+
+    /**
+     * Sends a captured answer's status and headers (its Content-Length stays that of the whole
+     * body) and its first `bytes` bytes, then closes cleanly or goes silent with the socket open.
+     */
+    partial(answer: CapturedAnswer, bytes: number, then: "close" | "silence"): void {
+        this.res.writeHead(answer.status, { ...answer.headers, "Content-Length": answer.body.length });
+        const after = () => {
+            if (then === "close") this.socket.end();
+        };
+        if (bytes > 0) this.res.write(answer.body.subarray(0, bytes), after);
+        else {
+            this.res.flushHeaders();
+            // flushHeaders() queues the head on the socket; an empty write's callback runs once it is out.
+            this.socket.write("", after);
+        }
+    }
+
+    /** An HTML page, as a proxy or captive portal sends in place of the API. */
+    html(status: number, page: string): void {
+        this.entry.status = status;
+        this.res.writeHead(status, { "Content-Type": "text/html", "Content-Length": Buffer.byteLength(page) });
+        this.res.end(page);
+    }
+
+    redirect(status: number, location: string): void {
+        this.entry.status = status;
+        this.res.writeHead(status, { Location: location, "Content-Length": 0 });
+        this.res.end();
     }
 
     json(status: number, body: unknown, headers: Record<string, string> = {}): void {
         this.entry.status = status;
         const text = JSON.stringify(body);
-        this.res.writeHead(status, {
+        this.sink.writeHead(status, {
             "Content-Type": "application/json; charset=utf-8",
             "Content-Length": Buffer.byteLength(text),
             ...headers,
         });
-        this.res.end(text);
+        this.sink.end(text);
     }
 
     /** 204 with Graph's request-id headers. */
     empty(): void {
         this.entry.status = 204;
-        this.res.writeHead(204, this.requestIds());
-        this.res.end();
+        this.sink.writeHead(204, this.requestIds());
+        this.sink.end();
     }
 
     /** Graph's error shape: `{ error: { code, message, innerError } }` with matching request-id headers. */
@@ -62,15 +133,25 @@ export class Reply {
         this.json(status, aadErrorBody(error));
     }
 
-    /** The connection dies without an answer (the client sees ECONNRESET). */
-    reset(): void {
-        this.entry.status = -1;
+    /**
+     * A TCP RST without an answer (the client sees ECONNRESET). keepStatus: the request was
+     * handled and the log keeps the status its handler chose.
+     */
+    reset(options: { keepStatus?: boolean } = {}): void {
+        if (!options.keepStatus) this.entry.status = -1;
+        this.tcpSocket.resetAndDestroy();
         this.socket.destroy();
     }
 
-    /** No answer ever; the client's own timeout has to end it. */
-    hang(): void {
+    /** A clean close without an answer: TLS close_notify, then FIN (undici: "other side closed"). */
+    close(): void {
         this.entry.status = -1;
+        this.socket.end();
+    }
+
+    /** No answer ever; the client's own timeout (or emu.close()) has to end it. */
+    hang(options: { keepStatus?: boolean } = {}): void {
+        if (!options.keepStatus) this.entry.status = -1;
     }
 
     private requestIds(): Record<string, string> {
