@@ -193,7 +193,13 @@ export interface CredentialEndpointOptions {
 
 /** Builds the @azure/identity credential for a plan. */
 export function createCredential(plan: CredentialPlan, settings: AuthSettings, options: CredentialEndpointOptions): TokenCredential {
-    const common = { authorityHost: options.authorityHost, disableInstanceDiscovery: options.disableInstanceDiscovery };
+    const common = {
+        authorityHost: options.authorityHost,
+        disableInstanceDiscovery: options.disableInstanceDiscovery,
+        // @azure/core-rest-pipeline's default retry waits 0.8 s doubling up to 64 s: a refused or reset
+        // authority would outlast timeoutSeconds before its error (the truth) could be reported.
+        retryOptions: { maxRetries: 3, retryDelayInMs: 250, maxRetryDelayInMs: 2000 },
+    };
     switch (plan.kind) {
         case "ClientSecretCredential":
             return new identity.ClientSecretCredential(settings.tenantId!, settings.clientId!, settings.clientSecret!, common);
@@ -367,15 +373,26 @@ export function networkCode(error: unknown): string | undefined {
     const text: string[] = [];
     while (current && typeof current === "object" && !seen.has(current)) {
         seen.add(current);
-        const e = current as { code?: unknown; errorCode?: unknown; message?: unknown; cause?: unknown; errorResponse?: { error_description?: unknown } };
+        const e = current as {
+            code?: unknown;
+            errorCode?: unknown;
+            message?: unknown;
+            cause?: unknown;
+            errorResponse?: { error_description?: unknown };
+        };
         for (const value of [e.code, e.errorCode]) if (typeof value === "string") text.push(value);
         if (typeof e.message === "string") text.push(e.message);
         if (typeof e.errorResponse?.error_description === "string") text.push(e.errorResponse.error_description);
         current = e.cause;
     }
     const all = text.join(" ");
-    const code = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)\b/.exec(all);
+    const code =
+        /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)\b/.exec(
+            all,
+        );
     if (code) return code[1];
+    // MSAL's wording when the authority's OpenID metadata could not be fetched (it keeps no cause).
+    if (/endpoints_resolution_error/.test(all)) return "endpoints_resolution_error: its OpenID metadata could not be fetched";
     if (/network_error|network request failed|socket hang up/i.test(all)) return "network error";
     return undefined;
 }

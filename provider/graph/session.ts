@@ -76,7 +76,7 @@ export class GraphSession {
             if (lastAnswer && [429, 503, 504].includes(lastAnswer.status)) return explainAnswer(call, lastAnswer, progress, context);
             return new TransportError(
                 { ...infoOf(call), requestId: lastAnswer?.headers.get("request-id") ?? undefined },
-                `The ${deadline.seconds} s timeoutSeconds ran out. Check the network path to Graph (proxy, firewall, ${this.endpoints.graphEndpoint}), ` +
+                `No time was left within the ${deadline.seconds} s timeoutSeconds. Check the network path to Graph (proxy, firewall, ${this.endpoints.graphEndpoint}), ` +
                     "or raise timeoutSeconds (ENTRA_SYNC_TIMEOUT_SECONDS); the job is started at most once per trigger change, so running the update again is safe.",
                 `${lastCause ?? "no attempt could be made"}; ${spent(progress)}`,
             );
@@ -109,7 +109,11 @@ export class GraphSession {
             const attemptStarted = Date.now();
             let response: Response | undefined;
             try {
-                const request = this.client.api(call.path).version(call.apiVersion).responseType(ResponseType.RAW).middlewareOptions([attempt]);
+                const request = this.client
+                    .api(call.path)
+                    .version(call.apiVersion)
+                    .responseType(ResponseType.RAW)
+                    .middlewareOptions([attempt]);
                 response = (await (call.method === "GET" ? request.get() : request.post(undefined))) as Response;
             } catch (e) {
                 if (!attempt.thrown) attempt.thrown = e;
@@ -120,7 +124,8 @@ export class GraphSession {
             if (!response) {
                 lastCause = transportCause(attempt, limitMs, deadline.signal.aborted);
                 lastAnswer = undefined;
-                if (call.method === "POST" && attempt.sent) throw new OutcomeUnknown(outOfTimeOr(outOfTime, deadline, call, lastCause, elapsed()));
+                if (call.method === "POST" && attempt.sent)
+                    throw new OutcomeUnknown(outOfTimeOr(outOfTime, deadline, call, lastCause, elapsed()));
                 if (!(await pause(backoffMs(progress.attempts)))) throw outOfTime();
                 continue;
             }

@@ -146,6 +146,8 @@ export function transportCause(attempt: AttemptOptions, attemptLimitMs: number, 
         ENOTFOUND: "host not found",
         EPIPE: "connection closed",
     };
-    const label = code ? `${code}${what[code] ? ` (${what[code]})` : ""}` : (thrown?.cause?.message ?? thrown?.message ?? "unknown transport failure");
+    const label = code
+        ? `${code}${what[code] ? ` (${what[code]})` : ""}`
+        : (thrown?.cause?.message ?? thrown?.message ?? "unknown transport failure");
     return attempt.phase === "body" ? `the body was cut: ${label}` : label;
 }
