@@ -69,8 +69,11 @@ export class Emulator {
      * records what reached it (with any Authorization header).
      */
     readonly otherOrigin: { url: string; requests: OtherOriginRequest[] };
-    /** A TCP listener that accepts connections and never answers (the TLS handshake never completes). */
-    readonly blackhole: { url: string };
+    /**
+     * A TCP listener that accepts connections and never answers (the TLS handshake never completes);
+     * `connections` counts the connections it accepted.
+     */
+    readonly blackhole: { readonly url: string; readonly connections: number };
 
     private readonly directory: Directory;
     private readonly tokens: TokenStore;
@@ -86,7 +89,13 @@ export class Emulator {
         private readonly extras: { otherOrigin: OtherOrigin; blackhole: Blackhole },
     ) {
         this.otherOrigin = extras.otherOrigin;
-        this.blackhole = { url: extras.blackhole.url };
+        const blackhole = extras.blackhole;
+        this.blackhole = {
+            url: blackhole.url,
+            get connections() {
+                return blackhole.accepted;
+            },
+        };
         const ids = new IdSource(options.seed);
         this.tokens = new TokenStore(options.tokenLifetimeSeconds ?? 3599);
         this.graphEndpoint = `https://127.0.0.1:${port}`;

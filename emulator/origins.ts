@@ -67,12 +67,15 @@ export class OtherOrigin {
 /** A TCP listener that accepts connections and never says a word (no TLS handshake, no answer). */
 export class Blackhole {
     private readonly connections = new Connections();
+    /** Connections accepted so far (a client that tried, as opposed to one that never connected). */
+    accepted = 0;
 
     private constructor(
         private readonly server: net.Server,
         readonly url: string,
     ) {
         this.connections.track(server);
+        server.on("connection", () => this.accepted++);
     }
 
     static async start(): Promise<Blackhole> {

@@ -139,7 +139,8 @@ export class Reply {
      */
     reset(options: { keepStatus?: boolean } = {}): void {
         if (!options.keepStatus) this.entry.status = -1;
-        this.tcpSocket.resetAndDestroy();
+        // A client that already went away leaves nothing to reset (resetAndDestroy would emit an error).
+        if (!this.tcpSocket.destroyed) this.tcpSocket.resetAndDestroy();
         this.socket.destroy();
     }
 

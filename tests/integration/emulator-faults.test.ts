@@ -263,7 +263,7 @@ describe("emulator faults on the wire (undici fetch and Node's https as clients)
 
     it("blackhole accepts the connection and never completes the TLS handshake; close() ends it and the other origin", async () => {
         const hole = await rejection(fetch(emu.blackhole.url, { signal: AbortSignal.timeout(PATIENCE_MS) }));
-        assert.strictEqual(hole.name, "TimeoutError");
+        assert.deepStrictEqual([hole.name, emu.blackhole.connections], ["TimeoutError", 1]);
         const node = nodeRequest(`${emu.blackhole.url}/x`);
         await new Promise((resolve) => setTimeout(resolve, 50));
         await emu.close();
