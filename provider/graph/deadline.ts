@@ -42,14 +42,16 @@ export function remainingMs(deadline: Deadline): number {
 export function sleepWithin(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
         if (signal.aborted) return reject(signal.reason);
-        const timer = setTimeout(() => {
-            signal.removeEventListener("abort", onAbort);
-            resolve();
-        }, ms);
+        // Declared before use (Pulumi's closure serializer refuses a variable used before its declaration).
+        let timer: NodeJS.Timeout | undefined = undefined;
         const onAbort = () => {
             clearTimeout(timer);
             reject(signal.reason);
         };
+        timer = setTimeout(() => {
+            signal.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
         signal.addEventListener("abort", onAbort, { once: true });
     });
 }

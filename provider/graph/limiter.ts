@@ -28,17 +28,17 @@ export class Limiter {
             return Promise.resolve(this.slot());
         }
         return new Promise<Slot>((resolve, reject) => {
-            const waiter = {
-                grant: () => {
-                    signal?.removeEventListener("abort", onAbort);
-                    resolve(this.slot());
-                },
-                reject,
-            };
+            // Declared before the closures that use it: Pulumi's closure serializer (the provider
+            // runs from serialized code) cannot capture a variable used before its declaration.
+            const waiter: { grant: () => void; reject: (reason: unknown) => void } = { grant: () => undefined, reject };
             const onAbort = () => {
                 const index = this.waiting.indexOf(waiter);
                 if (index >= 0) this.waiting.splice(index, 1);
                 reject(signal!.reason);
+            };
+            waiter.grant = () => {
+                signal?.removeEventListener("abort", onAbort);
+                resolve(this.slot());
             };
             signal?.addEventListener("abort", onAbort, { once: true });
             this.waiting.push(waiter);

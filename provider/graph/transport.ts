@@ -57,7 +57,10 @@ export class GraphOriginAuthHandler implements Middleware {
     }
 }
 
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+/** Statuses whose Response may not carry a body. (A function, not a Set: Pulumi's closure serializer does not carry Sets.) */
+function nullBody(status: number): boolean {
+    return status === 101 || status === 103 || status === 204 || status === 205 || status === 304;
+}
 
 /**
  * Reads the whole body inside the attempt. The Graph client reads it only after the middleware
@@ -90,7 +93,7 @@ export class BodyReadingHandler implements Middleware {
             attempt.thrown = e;
             throw e;
         }
-        context.response = new Response(NULL_BODY.has(raw.status) ? null : body, {
+        context.response = new Response(nullBody(raw.status) ? null : body, {
             status: raw.status,
             statusText: raw.statusText,
             headers: raw.headers,
@@ -137,7 +140,9 @@ export function transportCause(attempt: AttemptOptions, attemptLimitMs: number, 
         if (attempt.phase === "body") return `the body stalled after the headers (no complete body within ${seconds})`;
         return `no answer within ${seconds}`;
     }
-    const code = thrown?.cause?.code ?? (thrown as { code?: string } | undefined)?.code;
+    const code =
+        thrown?.cause?.code ??
+        (thrown instanceof Error && !(thrown.name === "GraphError") ? (thrown as { code?: string }).code : undefined);
     const what: Record<string, string> = {
         ECONNRESET: "connection reset",
         UND_ERR_SOCKET: "connection closed",
@@ -148,6 +153,6 @@ export function transportCause(attempt: AttemptOptions, attemptLimitMs: number, 
     };
     const label = code
         ? `${code}${what[code] ? ` (${what[code]})` : ""}`
-        : (thrown?.cause?.message ?? thrown?.message ?? "unknown transport failure");
+        : thrown?.cause?.message || thrown?.message || thrown?.name || "unknown transport failure";
     return attempt.phase === "body" ? `the body was cut: ${label}` : label;
 }

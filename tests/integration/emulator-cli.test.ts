@@ -70,7 +70,9 @@ describe("entra-sync-emulator --fault", function () {
     it("applies each --fault ROUTE:KIND[=ARG][:TIMES] to the routes and count given, and refuses a bad one by name", async () => {
         const cli = path.resolve(__dirname, "../../emulator/cli.ts");
         const args = ["-r", require.resolve("ts-node/register/transpile-only"), cli, "--seed", "ci"];
-        const child = spawn(process.execPath, [...args, "--fault", "openid:html=502:1", "--fault", "openid:reset:1"], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [...args, "--fault", "openid:html=502:1", "--fault", "openid:reset:1"], {
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let out = "";
         let err = "";
         child.stderr.on("data", (d: Buffer) => (err += d.toString()));
@@ -81,19 +83,34 @@ describe("entra-sync-emulator --fault", function () {
             });
             child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
         });
-        const vars = Object.fromEntries(out.trim().split("\n").map((l) => /^export ([A-Z_]+)=(.*)$/.exec(l)!.slice(1, 3)));
+        const vars = Object.fromEntries(
+            out
+                .trim()
+                .split("\n")
+                .map((l) => /^export ([A-Z_]+)=(.*)$/.exec(l)!.slice(1, 3)),
+        );
         const https = await import("https");
         const fs = await import("fs");
         const get = () =>
             new Promise<string>((resolve) => {
-                const req = https.get(`${vars.ENTRA_SYNC_AUTHORITY_HOST}/${vars.AZURE_TENANT_ID}/v2.0/.well-known/openid-configuration`, { ca: fs.readFileSync(vars.NODE_EXTRA_CA_CERTS) }, (res) => {
-                    res.resume();
-                    resolve(`${res.statusCode} ${res.headers["content-type"]}`);
-                });
+                const req = https.get(
+                    `${vars.ENTRA_SYNC_AUTHORITY_HOST}/${vars.AZURE_TENANT_ID}/v2.0/.well-known/openid-configuration`,
+                    { ca: fs.readFileSync(vars.NODE_EXTRA_CA_CERTS) },
+                    (res) => {
+                        res.resume();
+                        resolve(`${res.statusCode} ${res.headers["content-type"]}`);
+                    },
+                );
                 req.on("error", (e: NodeJS.ErrnoException) => resolve(`${e.code} ${e.message}`));
             });
-        assert.deepStrictEqual([await get(), await get(), await get()], ["502 text/html", "ECONNRESET read ECONNRESET", "200 application/json; charset=utf-8"]);
-        assert.match(err, /# fault \{"kind":"html","status":502\} on openid, 1 time\(s\)\n# fault \{"kind":"reset"\} on openid, 1 time\(s\)/);
+        assert.deepStrictEqual(
+            [await get(), await get(), await get()],
+            ["502 text/html", "ECONNRESET read ECONNRESET", "200 application/json; charset=utf-8"],
+        );
+        assert.match(
+            err,
+            /# fault \{"kind":"html","status":502\} on openid, 1 time\(s\)\n# fault \{"kind":"reset"\} on openid, 1 time\(s\)/,
+        );
         const exited = new Promise<number | null>((r) => child.once("exit", r));
         child.kill("SIGINT");
         assert.strictEqual(await exited, 0);
@@ -102,6 +119,9 @@ describe("entra-sync-emulator --fault", function () {
         let badErr = "";
         bad.stderr.on("data", (d: Buffer) => (badErr += d.toString()));
         assert.strictEqual(await new Promise<number | null>((r) => bad.once("exit", r)), 2);
-        assert.match(badErr, /^entra-sync-emulator: --fault start:rst: unknown fault rst \(one of status, latency, hang, reset, close, cutBody, stallBody, headersThenSilence, processThenReset, processThenHang, html, redirect, unauthorized\); write ROUTE:KIND\[=ARG\]\[:TIMES\]/);
+        assert.match(
+            badErr,
+            /^entra-sync-emulator: --fault start:rst: unknown fault rst \(one of status, latency, hang, reset, close, cutBody, stallBody, headersThenSilence, processThenReset, processThenHang, html, redirect, unauthorized\); write ROUTE:KIND\[=ARG\]\[:TIMES\]/,
+        );
     });
 });

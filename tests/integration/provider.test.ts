@@ -484,7 +484,7 @@ describe("provider operations against the emulator", function () {
                 assert.match(
                     e.message,
                     new RegExp(
-                        "^read job failed: GET /v1.0/servicePrincipals/\\S+ -> no response: ECONNRESET \\(connection reset\\); \\d+ attempts in \\d\\.\\d s\\. The 1 s timeoutSeconds ran out\\.",
+                        "^read job failed: GET /v1.0/servicePrincipals/\\S+ -> no response: ECONNRESET \\(connection reset\\); \\d+ attempts in \\d\\.\\d s\\. No time was left within the 1 s timeoutSeconds\\.",
                     ),
                 );
             });
