@@ -75,7 +75,25 @@ describe("check: inputs", () => {
     it("fills defaults and accepts a minimal resource", () => {
         const { inputs, failures } = checkInputs({ servicePrincipalId: SP, jobId: JOB, __provider: "x" });
         assert.deepStrictEqual(failures, []);
-        assert.deepStrictEqual(inputs, { servicePrincipalId: SP, jobId: JOB, __provider: "x", ...DEFAULTS });
+        assert.deepStrictEqual(inputs, { servicePrincipalId: SP, jobId: JOB, __provider: "x", ...DEFAULTS, timeoutSeconds: 120 });
+    });
+
+    it("timeoutSeconds: its default comes from ENTRA_SYNC_TIMEOUT_SECONDS; a non-positive value names the fix", () => {
+        const saved = process.env.ENTRA_SYNC_TIMEOUT_SECONDS;
+        process.env.ENTRA_SYNC_TIMEOUT_SECONDS = "45";
+        try {
+            assert.strictEqual(checkInputs({ servicePrincipalId: SP, jobId: JOB }).inputs.timeoutSeconds, 45);
+        } finally {
+            if (saved === undefined) delete process.env.ENTRA_SYNC_TIMEOUT_SECONDS;
+            else process.env.ENTRA_SYNC_TIMEOUT_SECONDS = saved;
+        }
+        assert.strictEqual(checkInputs({ servicePrincipalId: SP, jobId: JOB, timeoutSeconds: 2.5 }).failures.length, 0);
+        for (const bad of [0, -1, "10", Number.NaN]) {
+            assert.match(
+                failuresOf({ servicePrincipalId: SP, jobId: JOB, timeoutSeconds: bad }).timeoutSeconds,
+                /is not a positive number of seconds \(at most 86400\); give e\.g\. 120, or leave it out for ENTRA_SYNC_TIMEOUT_SECONDS \(default 120\)$/,
+            );
+        }
     });
 
     it("names each bad property and how to fix it", () => {
@@ -109,7 +127,7 @@ describe("check: inputs", () => {
                 authorityHost:
                     "must not carry credentials in the URL; configure the credential through azuread:* config, ARM_* or AZURE_* variables",
                 trigers:
-                    "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, startPolicy, waitFor, waitTimeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
+                    "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, startPolicy, waitFor, waitTimeoutSeconds, timeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
             },
         );
         assert.match(failuresOf({ jobId: JOB }).servicePrincipalId, /^is required/);
