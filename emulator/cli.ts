@@ -72,7 +72,14 @@ async function main(): Promise<void> {
     }
     const emu = await startEmulator({ port: args.port, seed: args.seed, caCertPath: args.caFile });
     for (const rule of args.faults) emu.inject(rule);
-    for (const [name, value] of Object.entries(emu.environment())) console.log(`export ${name}=${value}`);
+    // A running job with a provisioning run behind it, for trying restartTriggers and waitFor "cycle".
+    const cycled = emu.addJob(emu.seed.servicePrincipalId, {
+        state: "Active",
+        history: { outcome: "succeeded", counts: { entitled: 120, exported: 120 }, endedSecondsAgo: 3600 },
+        run: { delayMs: 2000, outcome: "succeeded", counts: { entitled: 120, exported: 120, deltaExported: 3 } },
+    });
+    const environment = { ...emu.environment(), ENTRA_SYNC_CYCLED_JOB_ID: cycled.id };
+    for (const [name, value] of Object.entries(environment)) console.log(`export ${name}=${value}`);
     console.error(`# entra-sync-emulator listening on ${emu.graphEndpoint}; Ctrl-C stops it`);
     console.error(
         `# a client without the permission (Graph answers 403): AZURE_CLIENT_ID=${emu.unprivilegedClient.clientId} AZURE_CLIENT_SECRET=${emu.unprivilegedClient.clientSecret}`,

@@ -12,6 +12,7 @@ import type { RequestLogEntry } from "./log";
 import { AddJobOptions, ClientRecord, Directory, seedDirectory } from "./model";
 import { Blackhole, OtherOrigin, OtherOriginRequest } from "./origins";
 import { Pipeline } from "./pipeline";
+import type { RunPlan } from "./runs";
 import { TokenBucket } from "./throttle";
 
 // Where these used to be declared; kept so imports of this module keep working.
@@ -184,6 +185,13 @@ export class Emulator {
 
     setJobState(servicePrincipalId: string, jobId: string, state: JobState, quarantineReason?: string): void {
         this.directory.setJobState(servicePrincipalId, jobId, state, quarantineReason);
+    }
+
+    /** What the job's next provisioning runs do: their delay, outcome, counts, error. */
+    setRunPlan(servicePrincipalId: string, jobId: string, plan: RunPlan): void {
+        const job = this.directory.job(servicePrincipalId, jobId);
+        if (!job) throw new Error(`emulator: no job ${jobId} on ${servicePrincipalId}`);
+        job.runs.plan = plan;
     }
 
     deleteJob(servicePrincipalId: string, jobId: string): boolean {

@@ -87,7 +87,7 @@ export class GraphApi {
             case "restart": {
                 const scope = safeJson(body)?.criteria?.resetScope;
                 job.lastResetScope = typeof scope === "string" ? scope : undefined;
-                start(job, "restart");
+                start(job, { via: "restart", resetScope: job.lastResetScope });
                 return reply.empty();
             }
         }

@@ -11,3 +11,5 @@ export { QUARANTINE_REASONS } from "./jobs";
 export type { AfterStart, JobRecord, JobState, ServicePrincipalRecord } from "./jobs";
 export { generateClientCertificate, generateCa } from "./certs";
 export type { CaMaterial } from "./certs";
+export type { RunPlan, RunOutcome, RunCounts } from "./runs";
+export { RESET_SCOPE_NAMES } from "./runs";

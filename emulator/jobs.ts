@@ -1,4 +1,5 @@
 import * as crypto from "crypto";
+import { applyResetScope, beginRun, lastExecution, newRunHistory, RunHistory, runToGraph, settleRun, TROUBLESHOOTING_URL } from "./runs";
 
 /** What a job does after a start call; lets tests model slow or failing provisioning. */
 export type AfterStart =
@@ -19,6 +20,8 @@ export interface JobRecord {
     pauses: number;
     restarts: number;
     lastResetScope?: string;
+    /** Provisioning runs: the plan for the next ones and what Graph reports of the last. */
+    runs: RunHistory;
 }
 
 export interface ServicePrincipalRecord {
@@ -72,6 +75,7 @@ export function newJob(spId: string, templateId: string, ids: IdSource, state: J
         starts: 0,
         pauses: 0,
         restarts: 0,
+        runs: newRunHistory(),
     };
     setState(job, state, reason);
     return job;
@@ -111,14 +115,21 @@ export function setState(job: JobRecord, state: JobState, reason = "EncounteredQ
     }
 }
 
-/** start (and restart, which counts separately) resumes the job and clears quarantine. */
-export function start(job: JobRecord, via: "start" | "restart" = "start", now = Date.now()): void {
-    if (via === "start") job.starts++;
-    else job.restarts++;
+/**
+ * start (and restart, which counts separately) resumes the job and clears quarantine; once the job
+ * is active a provisioning run begins. A restart first clears what its resetScope names.
+ */
+export function start(job: JobRecord, options: { via?: "start" | "restart"; resetScope?: string; now?: number } = {}): void {
+    const now = options.now ?? Date.now();
+    if (options.via === "restart") {
+        job.restarts++;
+        applyResetScope(job.runs, options.resetScope);
+    } else job.starts++;
     job.startedAt = now;
     job.quarantine = undefined;
     job.scheduleState = "Active";
     job.statusCode = job.afterStart.kind === "active" ? "Active" : "NotRun";
+    if (job.statusCode === "Active") beginRun(job.runs, now, crypto.randomUUID());
 }
 
 export function pause(job: JobRecord): void {
@@ -128,10 +139,14 @@ export function pause(job: JobRecord): void {
 
 /** Applies time-driven transitions after a start (lazily, on every read). */
 export function settle(job: JobRecord, now = Date.now()): void {
+    settleRun(job.runs, now);
     if (job.startedAt === undefined || job.statusCode !== "NotRun") return;
     const elapsed = now - job.startedAt;
     const a = job.afterStart;
-    if (a.kind === "delayed" && elapsed >= a.ms) setState(job, "Active");
+    if (a.kind === "delayed" && elapsed >= a.ms) {
+        setState(job, "Active");
+        beginRun(job.runs, job.startedAt + a.ms, crypto.randomUUID());
+    }
     if (a.kind === "requarantine" && elapsed >= a.ms) setState(job, "Quarantine", a.reason);
 }
 
@@ -150,9 +165,9 @@ export function toGraph(job: JobRecord): Record<string, unknown> {
             code: job.statusCode,
             countSuccessiveCompleteFailures: 0,
             escrowsPruned: false,
-            lastExecution: null,
-            lastSuccessfulExecution: null,
-            lastSuccessfulExecutionWithExports: null,
+            lastExecution: runToGraph(lastExecution(job.runs)),
+            lastSuccessfulExecution: runToGraph(job.runs.lastSuccessful),
+            lastSuccessfulExecutionWithExports: runToGraph(job.runs.lastSuccessfulWithExports),
             progress: [],
             quarantine: q
                 ? {
@@ -167,7 +182,8 @@ export function toGraph(job: JobRecord): Record<string, unknown> {
             steadyStateFirstAchievedTime: "0001-01-01T00:00:00Z",
             steadyStateLastAchievedTime: "0001-01-01T00:00:00Z",
             synchronizedEntryCountByType: [],
-            troubleshootingUrl: "",
+            // Graph links its troubleshooting guide when the job needs attention.
+            troubleshootingUrl: q || job.runs.last?.state === "Failed" ? TROUBLESHOOTING_URL : "",
         },
         synchronizationJobSettings: [{ name: "QuarantineTooManyDeletesThreshold", value: "500" }],
     };

@@ -1,3 +1,4 @@
+import { beginRun, RunPlan, settleRun } from "./runs";
 import { AfterStart, IdSource, JobRecord, JobState, ServicePrincipalRecord, newJob, setState, settle } from "./jobs";
 
 export interface ClientRecord {
@@ -19,6 +20,10 @@ export interface AddJobOptions {
     state?: JobState;
     quarantineReason?: string;
     afterStart?: AfterStart;
+    /** What the job's provisioning runs do (delay, outcome, counts). */
+    run?: RunPlan;
+    /** A finished run in the job's past (as if provisioning had run before), e.g. `{ outcome: "succeeded" }`. */
+    history?: RunPlan & { endedSecondsAgo?: number };
 }
 
 /** The tenant's contents: app registrations (clients), service principals and their jobs. */
@@ -82,6 +87,14 @@ export class Directory {
         );
         if (options.id) job.id = options.id;
         if (options.afterStart) job.afterStart = options.afterStart;
+        if (options.history) {
+            const ended = Date.now() - (options.history.endedSecondsAgo ?? 3600) * 1000;
+            const delayMs = options.history.delayMs ?? 60_000;
+            job.runs.plan = { ...options.history, delayMs };
+            beginRun(job.runs, ended - delayMs, `history-${job.id}`);
+            settleRun(job.runs, ended);
+        }
+        job.runs.plan = options.run ?? {};
         servicePrincipal.jobs.set(job.id, job);
         return job;
     }

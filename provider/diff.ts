@@ -27,6 +27,11 @@ export interface Decision {
     changed: string[];
     /** Whether the update must start the job (trigger change, or drift under ensureActive). */
     start: boolean;
+    /**
+     * Whether the update must restart the job: restartTriggers changed from a value in state (set
+     * where it was absent only records it). A restart also resumes the job, so it replaces a start.
+     */
+    restart: boolean;
 }
 
 /**
@@ -40,7 +45,7 @@ export function decide(olds: Record<string, unknown>, news: Record<string, unkno
         const before = withDefault(olds[key], key);
         const after = withDefault(news[key], key);
         let same: boolean;
-        if (key === "triggers") same = !containsUnknown(after) && triggersEqual(before, after);
+        if (key === "triggers" || key === "restartTriggers") same = !containsUnknown(after) && triggersEqual(before, after);
         else same = after !== UNKNOWN && before === after;
         if (same) continue;
         changed.push(key);
@@ -48,6 +53,7 @@ export function decide(olds: Record<string, unknown>, news: Record<string, unkno
     }
     const drift = news.ensureActive === true && isStopped(olds);
     if (drift) changed.push("status");
-    const start = changed.includes("triggers") || drift;
-    return { changes: changed.length > 0, replaces, changed, start };
+    const restart = changed.includes("restartTriggers") && olds.restartTriggers !== undefined && news.restartTriggers !== undefined;
+    const start = !restart && (changed.includes("triggers") || drift);
+    return { changes: changed.length > 0, replaces, changed, start, restart };
 }

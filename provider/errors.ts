@@ -159,10 +159,32 @@ export class WaitTimeoutError extends SyncJobStartError {
         readonly jobPath: string,
         readonly seconds: number,
         readonly lastStatus: string,
+        /** What was awaited: the job Active (waitFor "active") or a provisioning run's end (waitFor "cycle"). */
+        readonly awaited: "active" | "cycle" = "active",
     ) {
         super(
-            `wait for job failed: ${jobPath} did not become Active within ${seconds}s (last status ${lastStatus}). ` +
-                `Raise waitTimeoutSeconds, or use waitFor "none" and watch the job's status output.`,
+            awaited === "active"
+                ? `wait for job failed: ${jobPath} did not become Active within ${seconds}s (last status ${lastStatus}). ` +
+                      `Raise waitTimeoutSeconds, or use waitFor "none" and watch the job's status output.`
+                : `wait for provisioning cycle failed: no run of ${jobPath} that began after this update ended within ${seconds}s (last status ${lastStatus}). ` +
+                      `A cycle can take from minutes to hours with many objects: raise waitTimeoutSeconds, or use waitFor "active" and watch the lastRun output.`,
+        );
+    }
+}
+
+/** waitFor "cycle": the provisioning run after the start or restart failed. */
+export class RunFailedError extends SyncJobStartError {
+    override name = "RunFailedError";
+    constructor(
+        readonly jobPath: string,
+        readonly errorCode: string | undefined,
+        readonly errorMessage: string | undefined,
+        readonly troubleshootingUrl: string | undefined,
+    ) {
+        super(
+            `provisioning cycle failed: the run of ${jobPath} after this update ended Failed` +
+                `${errorCode ? ` with ${errorCode}` : ""}${errorMessage ? `: ${errorMessage.trim().replace(/\.+$/, "")}` : ""}. ` +
+                `Fix the cause (the job's provisioning logs${troubleshootingUrl ? `, ${troubleshootingUrl}` : ""}), then change triggers or restartTriggers to run it again.`,
         );
     }
 }
@@ -179,8 +201,11 @@ export class PartialStartError extends SyncJobStartError {
         readonly id: string,
         readonly properties: Record<string, unknown>,
         cause: Error,
+        /** What the update did before it failed. */
+        action: "started" | "restarted" | "skipped" = "started",
     ) {
-        super(`job was started, then: ${cause.message}`, { cause });
+        const done = action === "skipped" ? "job was already running (start skipped)" : `job was ${action}`;
+        super(`${done}, then: ${cause.message}`, { cause });
         this.reasons = [cause.message];
     }
 }

@@ -5,6 +5,7 @@
  * - provider.ts      the dynamic provider Pulumi serializes: thin, every method delegates to operations.ts
  * - operations.ts    configure/check/diff/create/update/read/delete: what each does, in order; per-process state
  * - jobs.ts          one job on Graph: read, start, pause, wait until Active, 404 diagnosis
+ * - runs.ts          restart (restartTriggers) and waiting for the provisioning run that follows (waitFor "cycle")
  * - graph/           the only code that talks HTTP to Graph: session.ts (client, `call`), limiter.ts
  *                    (requests in flight), transport.ts (attempt timeout, transport retries), explain.ts
  *                    (Graph errors → the classes below)
@@ -34,11 +35,12 @@ export {
     CredentialError,
     JobQuarantinedError,
     WaitTimeoutError,
+    RunFailedError,
     PartialStartError,
 } from "./errors";
 export type { GraphRequestInfo, SyncJobStartErrorOptions } from "./errors";
 export { ENVIRONMENTS, ENVIRONMENT_NAMES } from "./clouds";
 export type { Environment } from "./clouds";
-export { START_POLICIES, WAIT_FOR, ON_DELETE, API_VERSIONS } from "./inputs";
-export type { StartPolicy, WaitFor, OnDelete, ApiVersion } from "./inputs";
+export { START_POLICIES, WAIT_FOR, ON_DELETE, API_VERSIONS, RESET_SCOPES } from "./inputs";
+export type { StartPolicy, WaitFor, OnDelete, ApiVersion, ResetScope, LastRun } from "./inputs";
 export { MAX_TRIGGERS_BYTES } from "./triggers";

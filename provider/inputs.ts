@@ -8,12 +8,16 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 // Allowed values: each list is the one source; check, the types and the docs derive from it.
 export const START_POLICIES = ["ifNotActive", "always"] as const;
 export type StartPolicy = (typeof START_POLICIES)[number];
-export const WAIT_FOR = ["none", "active"] as const;
+export const WAIT_FOR = ["none", "active", "cycle"] as const;
 export type WaitFor = (typeof WAIT_FOR)[number];
 export const ON_DELETE = ["none", "pause"] as const;
 export type OnDelete = (typeof ON_DELETE)[number];
 export const API_VERSIONS = ["v1.0", "beta"] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
+/** restartScope's names (criteria.resetScope); None and ConnectorDataStore are documented "DO NOT USE". */
+export const RESET_SCOPES = ["Watermark", "Escrows", "QuarantineState", "ForceDeletes", "Full"] as const;
+export type ResetScope = (typeof RESET_SCOPES)[number];
+const FORBIDDEN_RESET_SCOPES = ["None", "ConnectorDataStore"];
 
 /**
  * Inputs as the provider sees them after check (defaults filled in). A type, not an interface, so
@@ -23,6 +27,8 @@ export type ProviderInputs = {
     servicePrincipalId: string;
     jobId: string;
     triggers?: JsonValue;
+    restartTriggers?: JsonValue;
+    restartScope: string;
     startPolicy: StartPolicy;
     waitFor: WaitFor;
     waitTimeoutSeconds: number;
@@ -40,9 +46,24 @@ export type ProviderOutputs = ProviderInputs & {
     status?: string;
     scheduleState?: string;
     quarantineReason?: string;
-    lastAction?: "started" | "skipped";
+    lastAction?: "started" | "restarted" | "skipped";
     startedAt?: string;
     startCount: number;
+    restartedAt?: string;
+    restartCount?: number;
+    lastRun?: LastRun;
+    troubleshootingUrl?: string;
+};
+
+/** A provisioning run as the resource reports it (Graph's status.lastExecution, members it lacks left out). */
+export type LastRun = {
+    state?: string;
+    timeBegan?: string;
+    timeEnded?: string;
+    countExported?: number;
+    countEscrowed?: number;
+    errorCode?: string;
+    errorMessage?: string;
 };
 
 export interface CheckFailure {
@@ -51,6 +72,7 @@ export interface CheckFailure {
 }
 
 export const DEFAULTS = {
+    restartScope: "Watermark, Escrows, QuarantineState",
     startPolicy: "ifNotActive",
     waitFor: "none",
     waitTimeoutSeconds: 300,
@@ -64,6 +86,8 @@ const INPUT_KEYS: Record<keyof ProviderInputs, true> = {
     servicePrincipalId: true,
     jobId: true,
     triggers: true,
+    restartTriggers: true,
+    restartScope: true,
     startPolicy: true,
     waitFor: true,
     waitTimeoutSeconds: true,
@@ -127,6 +151,27 @@ export function servicePrincipalIdProblem(value: unknown): string | undefined {
     return undefined;
 }
 
+/**
+ * restartScope in its canonical spelling ("Watermark, Escrows"), or why it is refused. Names are
+ * matched without regard to case or spaces and kept in RESET_SCOPES' order.
+ */
+export function normalizeRestartScope(value: unknown): { scope: string; problem?: undefined } | { problem: string } {
+    if (typeof value !== "string" || value.trim() === "") {
+        return { problem: `${show(value)} is not a comma-separated list of ${RESET_SCOPES.join(", ")}` };
+    }
+    const names = value.split(",").map((name) => name.trim());
+    const forbidden = names.filter((name) => FORBIDDEN_RESET_SCOPES.some((bad) => bad.toLowerCase() === name.toLowerCase()));
+    if (forbidden.length) {
+        return {
+            problem: `${forbidden.join(", ")} is documented by Microsoft as "DO NOT USE"; use ${RESET_SCOPES.join(", ")} (the default "Watermark, Escrows, QuarantineState" is the admin center's Restart provisioning)`,
+        };
+    }
+    const unknown = names.filter((name) => !RESET_SCOPES.some((known) => known.toLowerCase() === name.toLowerCase()));
+    if (unknown.length) return { problem: `${unknown.map((name) => JSON.stringify(name)).join(", ")} is not one of ${RESET_SCOPES.join(", ")}` };
+    const wanted = new Set(names.map((name) => name.toLowerCase()));
+    return { scope: RESET_SCOPES.filter((known) => wanted.has(known.toLowerCase())).join(", ") };
+}
+
 /** Why a jobId is unacceptable, or undefined. Only [A-Za-z0-9._-] reach Graph, so no path can be formed. */
 export function jobIdProblem(value: unknown): string | undefined {
     if (typeof value !== "string" || value === "") {
@@ -181,10 +226,16 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
         const problem = jobIdProblem(inputs.jobId);
         if (problem) failures.push({ property: "jobId", reason: problem });
     }
-    if (news.triggers !== undefined && !containsUnknown(news.triggers)) {
-        const triggers = checkTriggers(news.triggers);
-        if (triggers.problem !== undefined) failures.push({ property: "triggers", reason: triggers.problem });
-        else inputs.triggers = triggers.canonical;
+    for (const key of ["triggers", "restartTriggers"] as const) {
+        if (news[key] === undefined || containsUnknown(news[key])) continue;
+        const triggers = checkTriggers(news[key]);
+        if (triggers.problem !== undefined) failures.push({ property: key, reason: triggers.problem });
+        else inputs[key] = triggers.canonical;
+    }
+    if (inputs.restartScope !== UNKNOWN) {
+        const restartScope = normalizeRestartScope(inputs.restartScope);
+        if (restartScope.problem !== undefined) failures.push({ property: "restartScope", reason: restartScope.problem });
+        else inputs.restartScope = restartScope.scope;
     }
     oneOf("startPolicy", inputs.startPolicy, START_POLICIES, failures);
     oneOf("waitFor", inputs.waitFor, WAIT_FOR, failures);

@@ -12,7 +12,8 @@ import type { GraphSession } from "./graph";
 import { Deadline, sleepWithin } from "./graph/deadline";
 import { OutcomeUnknown } from "./graph/session";
 import { backoffMs } from "./graph/transport";
-import type { ApiVersion, StartPolicy, WaitFor } from "./inputs";
+import { waitForCycle } from "./runs";
+import type { ApiVersion, LastRun, StartPolicy, WaitFor } from "./inputs";
 
 /** The synchronization job as read from Graph (what the resource reports). */
 export interface JobView {
@@ -20,6 +21,9 @@ export interface JobView {
     status?: string;
     scheduleState?: string;
     quarantineReason?: string;
+    /** status.lastExecution: the run in progress (no timeEnded) or the last one. */
+    lastRun?: LastRun;
+    troubleshootingUrl?: string;
 }
 
 export function toJobView(body: any): JobView {
@@ -28,7 +32,26 @@ export function toJobView(body: any): JobView {
         status: body?.status?.code ?? undefined,
         scheduleState: body?.schedule?.state ?? undefined,
         quarantineReason: body?.status?.quarantine?.reason ?? undefined,
+        lastRun: toLastRun(body?.status?.lastExecution),
+        troubleshootingUrl: typeof body?.status?.troubleshootingUrl === "string" && body.status.troubleshootingUrl ? body.status.troubleshootingUrl : undefined,
     };
+}
+
+/** Graph's synchronizationTaskExecution as the lastRun output; undefined when the job reports none. */
+export function toLastRun(execution: any): LastRun | undefined {
+    if (!execution || typeof execution !== "object" || typeof execution.timeBegan !== "string") return undefined;
+    const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+    const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
+    const run: LastRun = {
+        state: text(execution.state),
+        timeBegan: text(execution.timeBegan),
+        timeEnded: text(execution.timeEnded),
+        countExported: count(execution.countExported),
+        countEscrowed: count(execution.countEscrowed),
+        errorCode: text(execution.error?.code),
+        errorMessage: text(execution.error?.message),
+    };
+    return Object.fromEntries(Object.entries(run).filter(([, value]) => value !== undefined)) as LastRun;
 }
 
 /** Which job, on which Graph version. */
@@ -210,7 +233,7 @@ export interface StartOptions {
 }
 
 export interface StartResult {
-    action: "started" | "skipped";
+    action: "started" | "restarted" | "skipped";
     job: JobView;
     startedAt?: string;
 }
@@ -223,8 +246,10 @@ export class FailedAfterStart extends SyncJobStartError {
     override name = "FailedAfterStart";
     constructor(
         readonly failure: Error,
-        readonly startedAt: string,
+        /** When the start or restart was sent (undefined when it was skipped). */
+        readonly startedAt: string | undefined,
         readonly job?: JobView,
+        readonly action: "started" | "restarted" | "skipped" = "started",
     ) {
         super(failure.message, { cause: failure });
     }
@@ -235,10 +260,16 @@ export class FailedAfterStart extends SyncJobStartError {
  * then optionally poll until Active.
  */
 export async function ensureStarted(session: GraphSession, target: JobTarget, options: StartOptions): Promise<StartResult> {
-    if (options.startPolicy === "ifNotActive") {
-        const before = await getJob(session, target, options.deadline);
-        // The Graph docs: start only a job that is paused or in quarantine, never one that runs.
-        if (isRunning(before)) return { action: "skipped", job: before };
+    // waitFor "cycle" needs the run before the start (the one not to wait for), so it reads under "always" too.
+    const before = options.startPolicy === "ifNotActive" || options.waitFor === "cycle" ? await getJob(session, target, options.deadline) : undefined;
+    // The Graph docs: start only a job that is paused or in quarantine, never one that runs.
+    if (before && options.startPolicy === "ifNotActive" && isRunning(before)) {
+        if (options.waitFor !== "cycle") return { action: "skipped", job: before };
+        try {
+            return { action: "skipped", job: await waitForCycle(session, target, before.lastRun, options) };
+        } catch (e) {
+            throw new FailedAfterStart(e as Error, undefined, before, "skipped");
+        }
     }
     await startJob(session, target, options.deadline);
     const startedAt = new Date().toISOString();
@@ -246,13 +277,14 @@ export async function ensureStarted(session: GraphSession, target: JobTarget, op
     try {
         job = await getJob(session, target, options.deadline, "read job after start");
         if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options);
+        if (options.waitFor === "cycle") job = await waitForCycle(session, target, before?.lastRun, options, job);
     } catch (e) {
         throw new FailedAfterStart(e as Error, startedAt, job);
     }
     return { action: "started", job, startedAt };
 }
 
-async function waitUntilActive(session: GraphSession, target: JobTarget, first: JobView, options: StartOptions): Promise<JobView> {
+export async function waitUntilActive(session: GraphSession, target: JobTarget, first: JobView, options: StartOptions): Promise<JobView> {
     const deadline = Date.now() + options.waitTimeoutSeconds * 1000;
     let job = first;
     for (;;) {

@@ -6,6 +6,7 @@ import { IncompleteStateError, PartialStartError } from "./errors";
 import { GraphSession } from "./graph";
 import { deadlineIn } from "./graph/deadline";
 import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
+import { ensureRestarted } from "./runs";
 import { ensureStarted, FailedAfterStart, JobTarget, JobView, pauseJob, readJobIfExists, StartResult } from "./jobs";
 import { readSettings } from "./settings";
 
@@ -76,22 +77,48 @@ function stripUndefined<T extends object>(value: T): T {
     return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
 }
 
-function outputs(
-    inputs: ProviderInputs,
-    job: JobView | undefined,
-    rest: Pick<ProviderOutputs, "lastAction" | "startedAt" | "startCount">,
-): ProviderOutputs {
+/** What the resource remembers of its own actions (the rest is read from Graph). */
+type History = Pick<ProviderOutputs, "lastAction" | "startedAt" | "startCount" | "restartedAt" | "restartCount">;
+
+function historyOf(olds: Partial<ProviderOutputs>): History {
+    return {
+        lastAction: olds.lastAction,
+        startedAt: olds.startedAt,
+        startCount: typeof olds.startCount === "number" ? olds.startCount : 0,
+        restartedAt: olds.restartedAt,
+        restartCount: typeof olds.restartCount === "number" ? olds.restartCount : 0,
+    };
+}
+
+function outputs(inputs: ProviderInputs, job: Partial<JobView> | undefined, history: History): ProviderOutputs {
     return stripUndefined({
         ...echoInputs(inputs),
         status: job?.status,
         scheduleState: job?.scheduleState,
         quarantineReason: job?.quarantineReason,
-        ...rest,
+        lastRun: job?.lastRun,
+        troubleshootingUrl: job?.troubleshootingUrl,
+        ...history,
     });
 }
 
-/** Starts (or skips) under the job lock and builds outputs; a failure after the start is partial. */
-async function runStart(id: string, inputs: ProviderInputs, previousCount: number): Promise<ProviderOutputs> {
+/** The history after an action: a start or restart counts and is dated; a skip only says so. */
+function afterAction(previous: History, action: StartResult["action"], at: string | undefined): History {
+    return {
+        ...previous,
+        lastAction: action,
+        startedAt: action === "started" ? at : previous.startedAt,
+        startCount: previous.startCount + (action === "started" ? 1 : 0),
+        restartedAt: action === "restarted" ? at : previous.restartedAt,
+        restartCount: (previous.restartCount ?? 0) + (action === "restarted" ? 1 : 0),
+    };
+}
+
+/**
+ * Starts (or skips), or restarts, under the job lock and builds outputs; a failure after the
+ * action is partial, so state records what was done.
+ */
+async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
     const target = targetOf(inputs);
     let result: StartResult;
@@ -99,28 +126,26 @@ async function runStart(id: string, inputs: ProviderInputs, previousCount: numbe
         result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => {
             // Taken inside the lock: the wait for another operation on this job is bounded by that one's deadline.
             const deadline = deadlineIn(timeoutOf(inputs));
-            return ensureStarted(session, target, {
+            const options = {
                 startPolicy: inputs.startPolicy,
                 waitFor: inputs.waitFor,
                 waitTimeoutSeconds: inputs.waitTimeoutSeconds,
                 pollIntervalMs: readSettings().pollIntervalMs,
                 deadline,
                 waitDeadline: { ...deadlineIn(timeoutOf(inputs) + inputs.waitTimeoutSeconds), seconds: deadline.seconds },
-            });
+            };
+            return kind === "restart"
+                ? ensureRestarted(session, target, { ...options, restartScope: inputs.restartScope ?? DEFAULTS.restartScope })
+                : ensureStarted(session, target, options);
         });
     } catch (e) {
         if (e instanceof FailedAfterStart) {
-            const outs = outputs(inputs, e.job, { lastAction: "started", startedAt: e.startedAt, startCount: previousCount + 1 });
-            throw new PartialStartError(id, outs, e.failure);
+            const outs = outputs(inputs, e.job, afterAction(previous, e.action, e.startedAt));
+            throw new PartialStartError(id, outs, e.failure, e.action);
         }
         throw e;
     }
-    const started = result.action === "started";
-    return outputs(inputs, result.job, {
-        lastAction: result.action,
-        startedAt: started ? result.startedAt : undefined,
-        startCount: previousCount + (started ? 1 : 0),
-    });
+    return outputs(inputs, result.job, afterAction(previous, result.action, result.startedAt));
 }
 
 /** Validates and normalizes; with no failures, what it returns is a complete ProviderInputs. */
@@ -136,16 +161,16 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
 
 export async function create(inputs: ProviderInputs): Promise<dynamic.CreateResult<ProviderOutputs>> {
     const id = `${inputs.servicePrincipalId}/${inputs.jobId}`;
-    return { id, outs: await runStart(id, inputs, 0) };
+    return { id, outs: await runAction(id, inputs, historyOf({}), "start") };
 }
 
 export async function update(id: string, olds: ProviderOutputs, news: ProviderInputs): Promise<dynamic.UpdateResult<ProviderOutputs>> {
     const decision = decide(olds, news);
-    const count = typeof olds.startCount === "number" ? olds.startCount : 0;
-    if (decision.start) return { outs: await runStart(id, news, count) };
-    // Settings only: no Graph call; keep what was last read.
-    const job = { id: news.jobId, status: olds.status, scheduleState: olds.scheduleState, quarantineReason: olds.quarantineReason };
-    return { outs: outputs(news, job, { lastAction: olds.lastAction, startedAt: olds.startedAt, startCount: count }) };
+    // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
+    if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart") };
+    if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start") };
+    // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
+    return { outs: outputs(news, olds, historyOf(olds)) };
 }
 
 export async function read(id: string, props?: ProviderOutputs): Promise<dynamic.ReadResult<ProviderOutputs>> {
@@ -159,7 +184,7 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
     if (!job) return { id: "", props: {} as ProviderOutputs };
     return {
         id,
-        props: outputs(props, job, { lastAction: props.lastAction, startedAt: props.startedAt, startCount: props.startCount ?? 0 }),
+        props: outputs(props, job, historyOf(props)),
     };
 }
 

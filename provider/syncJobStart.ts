@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "./clouds";
 import { InvalidInputError } from "./errors";
 import { checkTriggers } from "./inputs";
-import type { ApiVersion, OnDelete, ProviderInputs, ProviderOutputs, StartPolicy, WaitFor } from "./inputs";
+import type { ApiVersion, LastRun, OnDelete, ProviderInputs, ProviderOutputs, StartPolicy, WaitFor } from "./inputs";
 import * as provider from "./provider";
 import type { JsonValue } from "./triggers";
 
@@ -20,14 +20,31 @@ export interface SyncJobStartArgs {
      */
     triggers?: pulumi.Input<any>;
     /**
+     * Any JSON value; when a value already in state changes, the job is restarted (POST restart
+     * with `criteria.resetScope` = restartScope), as an in-place update: every object is evaluated
+     * again, not only changes. Wire it to a digest of the attribute mappings and scoping filters
+     * the stack deploys. Creating the resource, or setting it where it was absent, only records it.
+     * When triggers change too, the one restart also resumes the job (no separate start).
+     */
+    restartTriggers?: pulumi.Input<any>;
+    /**
+     * What the restart resets: a comma-separated set of Watermark, Escrows, QuarantineState,
+     * ForceDeletes, Full ("None" and "ConnectorDataStore" are refused: Microsoft marks them DO NOT USE).
+     * Changing it alone makes no Graph call.
+     * @default "Watermark, Escrows, QuarantineState" (the admin center's "Restart provisioning")
+     */
+    restartScope?: pulumi.Input<string>;
+    /**
      * `ifNotActive`: read the job and start it only if it is not running (status and schedule both
      * Active), as the Graph docs ask. `always`: start it every time.
      * @default "ifNotActive"
      */
     startPolicy?: pulumi.Input<StartPolicy>;
     /**
-     * `active`: after starting, poll until the job is Active; fail with the quarantine reason if it
-     * is quarantined again, or at waitTimeoutSeconds.
+     * `active`: after starting, poll until the job is Active. `cycle`: after the start, restart or
+     * skip, poll until a provisioning run that began after it has ended, and report it in lastRun
+     * (Succeeded and EntryLevelErrors succeed; Failed fails the update, the start still recorded).
+     * Both fail with the quarantine reason if the job is quarantined again, or at waitTimeoutSeconds.
      * @default "none"
      */
     waitFor?: pulumi.Input<WaitFor>;
@@ -64,9 +81,9 @@ function holdsPending(value: unknown, seen = new Set<object>()): boolean {
 }
 
 /** The triggers check's own rule (see inputs.ts), applied in the program, where the value is still whole. */
-function canonicalTriggers(value: unknown): JsonValue {
+function canonicalTriggers(value: unknown, property: "triggers" | "restartTriggers" = "triggers"): JsonValue {
     const triggers = checkTriggers(value);
-    if (triggers.problem !== undefined) throw new InvalidInputError("triggers", triggers.problem);
+    if (triggers.problem !== undefined) throw new InvalidInputError(property, triggers.problem);
     return triggers.canonical;
 }
 
@@ -78,6 +95,8 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
     declare readonly servicePrincipalId: pulumi.Output<string>;
     declare readonly jobId: pulumi.Output<string>;
     declare readonly triggers: pulumi.Output<any | undefined>;
+    declare readonly restartTriggers: pulumi.Output<any | undefined>;
+    declare readonly restartScope: pulumi.Output<string>;
     declare readonly startPolicy: pulumi.Output<StartPolicy>;
     declare readonly waitFor: pulumi.Output<WaitFor>;
     declare readonly waitTimeoutSeconds: pulumi.Output<number>;
@@ -94,23 +113,33 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
     declare readonly scheduleState: pulumi.Output<string>;
     /** status.quarantine.reason; absent when not quarantined. */
     declare readonly quarantineReason: pulumi.Output<string | undefined>;
-    /** "started" or "skipped" (already running under ifNotActive), for the last start decision. */
-    declare readonly lastAction: pulumi.Output<"started" | "skipped">;
+    /** "started", "restarted" or "skipped" (already running under ifNotActive), for the last create/update that acted. */
+    declare readonly lastAction: pulumi.Output<"started" | "restarted" | "skipped">;
     /** ISO time of the last start POST this resource made; absent if none. */
     declare readonly startedAt: pulumi.Output<string | undefined>;
     /** How many start POSTs this resource has made. */
     declare readonly startCount: pulumi.Output<number>;
+    /** ISO time of the last restart POST this resource made; absent if none. */
+    declare readonly restartedAt: pulumi.Output<string | undefined>;
+    /** How many restart POSTs this resource has made. */
+    declare readonly restartCount: pulumi.Output<number>;
+    /** The job's status.lastExecution as last read: state, timeBegan, timeEnded, countExported, countEscrowed, errorCode, errorMessage. */
+    declare readonly lastRun: pulumi.Output<LastRun | undefined>;
+    /** status.troubleshootingUrl when Graph gives one. */
+    declare readonly troubleshootingUrl: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: SyncJobStartArgs, opts?: pulumi.CustomResourceOptions) {
         if (!args || typeof args !== "object") throw new InvalidInputError("args", "give at least { servicePrincipalId, jobId }");
         // Non-JSON triggers (functions, bigint, cycles) cannot cross to the provider, so they are
         // refused here, by name; plain values at once, Outputs when they resolve.
-        const triggers =
-            args.triggers === undefined
+        const canonical = (value: unknown, property: "triggers" | "restartTriggers") =>
+            value === undefined
                 ? undefined
-                : holdsPending(args.triggers)
-                  ? pulumi.output(args.triggers).apply(canonicalTriggers)
-                  : canonicalTriggers(args.triggers);
+                : holdsPending(value)
+                  ? pulumi.output(value).apply((resolved) => canonicalTriggers(resolved, property))
+                  : canonicalTriggers(value, property);
+        const triggers = canonical(args.triggers, "triggers");
+        const restartTriggers = canonical(args.restartTriggers, "restartTriggers");
         // The module itself is the provider (see provider.ts), checked here against the generic form.
         super(
             provider satisfies pulumi.dynamic.ResourceProvider<ProviderInputs, ProviderOutputs>,
@@ -118,12 +147,17 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
             {
                 ...args,
                 triggers,
+                restartTriggers,
                 status: undefined,
                 scheduleState: undefined,
                 quarantineReason: undefined,
                 lastAction: undefined,
                 startedAt: undefined,
                 startCount: undefined,
+                restartedAt: undefined,
+                restartCount: undefined,
+                lastRun: undefined,
+                troubleshootingUrl: undefined,
             },
             opts,
             "entra-sync",

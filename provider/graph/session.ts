@@ -18,6 +18,8 @@ export interface GraphCall {
     apiVersion: string;
     /** Where a particular shape is expected (a job): why a 2xx JSON body is not it, or undefined. */
     accept?: (body: unknown) => string | undefined;
+    /** A POST's JSON body (restart's criteria); none for start and pause. */
+    body?: unknown;
 }
 
 /**
@@ -114,7 +116,7 @@ export class GraphSession {
                     .version(call.apiVersion)
                     .responseType(ResponseType.RAW)
                     .middlewareOptions([attempt]);
-                response = (await (call.method === "GET" ? request.get() : request.post(undefined))) as Response;
+                response = (await (call.method === "GET" ? request.get() : request.post(call.body))) as Response;
             } catch (e) {
                 if (!attempt.thrown) attempt.thrown = e;
             }

@@ -37,12 +37,18 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         assert.strictEqual(emu.count({ kind: "token" }), 1);
         const outs = stack.outputs("resume");
         assert.ok(typeof outs.startedAt === "string" && !Number.isNaN(Date.parse(outs.startedAt as string)));
+        // The start began a provisioning run; it is still in progress (no state, no timeEnded).
+        const lastRun = outs.lastRun as Record<string, unknown>;
+        assert.deepStrictEqual({ ...lastRun, timeBegan: typeof lastRun.timeBegan }, { timeBegan: "string", countExported: 10, countEscrowed: 0 });
         assert.deepStrictEqual(
-            { ...outs, startedAt: "<time>" },
+            { ...outs, startedAt: "<time>", lastRun: "<run>" },
             {
                 servicePrincipalId: emu.seed.servicePrincipalId,
                 jobId: emu.seed.pausedJobId,
                 triggers: { schema: 1, secret: "v1" },
+                restartScope: "Watermark, Escrows, QuarantineState",
+                lastRun: "<run>",
+                restartCount: 0,
                 startPolicy: "ifNotActive",
                 waitFor: "none",
                 waitTimeoutSeconds: 300,

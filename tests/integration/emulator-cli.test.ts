@@ -13,7 +13,7 @@ describe("entra-sync-emulator (the CLI)", function () {
         await new Promise<void>((resolve, reject) => {
             child.stdout.on("data", (d: Buffer) => {
                 out += d.toString();
-                if (out.includes("ENTRA_SYNC_QUARANTINED_JOB_ID=")) resolve();
+                if (/ENTRA_SYNC_CYCLED_JOB_ID=.*\n/.test(out)) resolve();
             });
             child.on("exit", (code) => reject(new Error(`exited ${code}`)));
         });
@@ -33,6 +33,7 @@ describe("entra-sync-emulator (the CLI)", function () {
             "ENTRA_SYNC_SERVICE_PRINCIPAL_ID",
             "ENTRA_SYNC_PAUSED_JOB_ID",
             "ENTRA_SYNC_QUARANTINED_JOB_ID",
+            "ENTRA_SYNC_CYCLED_JOB_ID",
         ]);
         assert.match(vars.ENTRA_SYNC_GRAPH_ENDPOINT, /^https:\/\/127\.0\.0\.1:\d+$/);
         // Its own CA, not the test run's: check with an explicit CA through https.
@@ -79,7 +80,7 @@ describe("entra-sync-emulator --fault", function () {
         await new Promise<void>((resolve, reject) => {
             child.stdout.on("data", (d: Buffer) => {
                 out += d.toString();
-                if (out.includes("ENTRA_SYNC_QUARANTINED_JOB_ID=")) resolve();
+                if (/ENTRA_SYNC_CYCLED_JOB_ID=.*\n/.test(out)) resolve();
             });
             child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
         });

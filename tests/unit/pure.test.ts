@@ -117,7 +117,7 @@ describe("check: inputs", () => {
                     '"my-app" is not a GUID; give the service principal\'s object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f',
                 jobId: '"../../applications" has characters a job id never has; use letters, digits, ".", "-" and "_" only (e.g. scim.0123456789abcdef0123456789abcdef)',
                 startPolicy: '"sometimes" is not one of "ifNotActive", "always"',
-                waitFor: '"forever" is not one of "none", "active"',
+                waitFor: '"forever" is not one of "none", "active", "cycle"',
                 waitTimeoutSeconds: "-1 is not a number of seconds from 1 to 86400",
                 ensureActive: '"yes" is not true or false',
                 onDelete: '"destroy" is not one of "none", "pause"',
@@ -127,7 +127,7 @@ describe("check: inputs", () => {
                 authorityHost:
                     "must not carry credentials in the URL; configure the credential through azuread:* config, ARM_* or AZURE_* variables",
                 trigers:
-                    "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, startPolicy, waitFor, waitTimeoutSeconds, timeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
+                    "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, restartTriggers, restartScope, startPolicy, waitFor, waitTimeoutSeconds, timeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
             },
         );
         assert.match(failuresOf({ jobId: JOB }).servicePrincipalId, /^is required/);
@@ -199,7 +199,7 @@ describe("diff decisions (olds are the previous outputs)", () => {
     });
 
     it("no change, whatever the key order", () => {
-        assert.deepStrictEqual(decide(olds, news()), { changes: false, replaces: [], changed: [], start: false });
+        assert.deepStrictEqual(decide(olds, news()), { changes: false, replaces: [], changed: [], start: false, restart: false });
     });
     it("a trigger change is an update that starts; an unknown trigger is a change", () => {
         assert.deepStrictEqual(decide(olds, news({ triggers: { a: 1, b: 3 } })), {
@@ -207,6 +207,7 @@ describe("diff decisions (olds are the previous outputs)", () => {
             replaces: [],
             changed: ["triggers"],
             start: true,
+            restart: false,
         });
         assert.deepStrictEqual(decide(olds, news({ triggers: UNKNOWN })).changed, ["triggers"]);
         assert.deepStrictEqual(decide(olds, news({ triggers: { a: UNKNOWN } })).changed, ["triggers"]);
@@ -220,6 +221,7 @@ describe("diff decisions (olds are the previous outputs)", () => {
             replaces: [],
             changed: ["waitFor", "onDelete"],
             start: false,
+            restart: false,
         });
     });
     it("drift: a stopped job is a change only under ensureActive", () => {
@@ -231,6 +233,7 @@ describe("diff decisions (olds are the previous outputs)", () => {
             replaces: [],
             changed: ["status"],
             start: true,
+            restart: false,
         });
         assert.deepStrictEqual(decide({ ...olds, status: "Quarantine", ensureActive: true }, news({ ensureActive: true })).start, true);
     });
