@@ -175,6 +175,37 @@ describe("the network as it really behaves (operations in process)", function ()
         });
     });
 
+    describe("JSON that is not a job", () => {
+        it("a 200 with JSON but no job's shape is not state: the read is retried; always: an error naming it", async () => {
+            emu.inject({ fault: { kind: "status", status: 200 }, routes: ["getJob"], times: 1 });
+            const ok = await ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 }));
+            assert.strictEqual(ok.outs!.status, "Active");
+            assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "GET getJob", "POST start", "GET getJob"]);
+
+            const job = emu.addJob(sp, { state: "Paused" });
+            emu.inject({ fault: { kind: "status", status: 200 }, routes: ["getJob"] });
+            const r = await timed(
+                "JSON without a job's shape always, timeoutSeconds 1",
+                ops.create(inputs(sp, job.id, { timeoutSeconds: 1 })),
+            );
+            assert.strictEqual(r.error!.name, "GraphRequestError");
+            assert.match(
+                r.error!.message,
+                /-> 200 \S+ \(request-id [0-9a-f-]{36}\): JSON without a synchronization job's id and status\.code from https:\/\/127\.0\.0\.1:\d+ \(a proxy's answer\?\) with status 200; \d+ attempts in \d\.\d s\. It was not read as the job's state\./,
+            );
+            assert.strictEqual(job.starts, 0);
+        });
+
+        it("a transport error keeps fetch's error as its cause, with the socket's code", async () => {
+            emu.inject({ fault: { kind: "reset" }, routes: ["getJob"] });
+            const r = await timed("every GET reset, timeoutSeconds 1", ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 1 })));
+            const e = r.error as TransportError;
+            assert.ok(e instanceof TransportError, e?.message);
+            const cause = e.cause as { name?: string; message?: string; cause?: { code?: string } };
+            assert.deepStrictEqual([cause.name, cause.message, cause.cause?.code], ["TypeError", "fetch failed", "ECONNRESET"]);
+        });
+    });
+
     describe("one deadline per operation", () => {
         it("every GET hangs: ends at timeoutSeconds with 'no answer within 0.5 s', the attempts and the time", async () => {
             emu.inject({ fault: { kind: "hang" }, routes: ["getJob"] });
