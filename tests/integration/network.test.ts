@@ -243,6 +243,22 @@ describe("the network as it really behaves (operations in process)", function ()
             assert.ok(r.ms < 1000 + 1500, `${r.ms} ms`);
         });
 
+        it("a Graph host whose TLS handshake never completes: ends at timeoutSeconds, naming the wait", async () => {
+            const r = await timed(
+                "Graph TLS never completes, timeoutSeconds 1",
+                ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 1, graphEndpoint: emu.blackhole.url })),
+            );
+            const e = r.error!;
+            assert.ok(e instanceof TransportError, e?.message);
+            assert.match(
+                e.message,
+                /^read job failed: GET \S+ -> no response: no answer within 0\.\d+ s; [2-4] attempts in 1\.\d s\. No time was left within the 1 s timeoutSeconds\. Check the network path to Graph \(proxy, firewall, https:\/\/127\.0\.0\.1:\d+\)/,
+            );
+            assert.ok(r.ms < 1000 + 1500, `${r.ms} ms`);
+            assert.strictEqual(emu.count({ kind: "token" }), 1);
+            assert.deepStrictEqual(emu.graphCalls(), []);
+        });
+
         it("a cut body and a closed connection on a read are retried", async () => {
             emu.inject({ fault: { kind: "cutBody" }, routes: ["getJob"], times: 1 });
             emu.inject({ fault: { kind: "close" }, routes: ["getJob"], times: 1 });
