@@ -193,7 +193,13 @@ export interface CredentialEndpointOptions {
 
 /** Builds the @azure/identity credential for a plan. */
 export function createCredential(plan: CredentialPlan, settings: AuthSettings, options: CredentialEndpointOptions): TokenCredential {
-    const common = { authorityHost: options.authorityHost, disableInstanceDiscovery: options.disableInstanceDiscovery };
+    const common = {
+        authorityHost: options.authorityHost,
+        disableInstanceDiscovery: options.disableInstanceDiscovery,
+        // @azure/core-rest-pipeline's default retry waits 0.8 s doubling up to 64 s: a refused or reset
+        // authority would outlast timeoutSeconds before its error (the truth) could be reported.
+        retryOptions: { maxRetries: 3, retryDelayInMs: 250, maxRetryDelayInMs: 2000 },
+    };
     switch (plan.kind) {
         case "ClientSecretCredential":
             return new identity.ClientSecretCredential(settings.tenantId!, settings.clientId!, settings.clientSecret!, common);
@@ -227,20 +233,41 @@ export function scrub(text: string, settings: AuthSettings): string {
     return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, "$1***");
 }
 
+/** A token request shared by concurrent callers, and whether it has been given up on. */
+interface SharedRequest {
+    promise: Promise<AccessToken>;
+    /** Aborts when the caller that started it reaches its deadline: the others stop waiting on it. */
+    abandoned: AbortController;
+}
+
 /**
  * A TokenCredential that shares one token among all callers: concurrent requests wait for one token
  * request, and the token is renewed before it expires. @azure/identity does not de-duplicate
  * concurrent getToken calls, so without this 50 parallel creates would ask for 50 tokens.
+ *
+ * Each caller waits at most until its own `abortSignal` (its operation's deadline). The signal is
+ * not handed to @azure/identity: for client secret, certificate and assertion flows,
+ * msalClient.js calls MSAL's acquireTokenByClientCredential without it, and MSAL's network client
+ * (IdentityClient) aborts only through its own per-correlation controllers, so a hung authority
+ * (or a TLS handshake that never completes) would hold the call for as long as the socket lives.
+ * Hence the race here: a waiter leaves at its deadline; the shared request is abandoned (never
+ * reused) once the deadline of the caller that started it passes, and the next caller starts anew.
  */
 export class CachedCredential implements TokenCredential {
     private token?: AccessToken & { renewAt: number };
-    private pending?: Promise<AccessToken>;
+    private shared?: SharedRequest;
+    private inner: TokenCredential;
 
+    /** `create` builds the @azure/identity credential; called again after a rejected token, because MSAL's own cache would hand the same token back. */
     constructor(
-        private readonly inner: TokenCredential,
+        private readonly create: () => TokenCredential,
         readonly plan: CredentialPlan,
         private readonly settings: AuthSettings,
-    ) {}
+        /** The authority's origin, for "no answer from …" messages. */
+        readonly authorityHost?: string,
+    ) {
+        this.inner = create();
+    }
 
     get description(): string {
         return this.plan.description;
@@ -250,36 +277,138 @@ export class CachedCredential implements TokenCredential {
         return this.plan.tenantId;
     }
 
-    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
-        const now = Date.now();
-        if (this.token && now < this.token.renewAt) return this.token;
-        if (!this.pending) {
-            this.pending = this.fetch(scopes, options).finally(() => (this.pending = undefined));
+    /** Graph refused `token` (401): forget it, and start from a fresh credential so MSAL's cache does not return it again. */
+    invalidate(token: string): void {
+        if (this.token?.token === token) {
+            this.token = undefined;
+            this.inner = this.create();
         }
-        return this.pending;
     }
 
-    private async fetch(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+        // @azure/identity types it as AbortSignalLike; what reaches here is a real AbortSignal.
+        const signal = options?.abortSignal as AbortSignal | undefined;
+        for (;;) {
+            if (signal?.aborted) throw this.timedOut(signal.reason);
+            if (!options?.claims && this.token && Date.now() < this.token.renewAt) return this.token;
+            const shared = options?.claims ? this.start(scopes, options) : (this.shared ??= this.start(scopes, options));
+            try {
+                const stop = signal ? AbortSignal.any([signal, shared.abandoned.signal]) : shared.abandoned.signal;
+                return await raceAbort(shared.promise, stop);
+            } catch (e) {
+                if (signal?.aborted) throw this.timedOut(signal.reason);
+                // The request someone else started was given up at their deadline; ours is later: ask again.
+                if (shared.abandoned.signal.aborted) continue;
+                throw e;
+            }
+        }
+    }
+
+    private start(scopes: string | string[], options?: GetTokenOptions): SharedRequest {
+        const request: SharedRequest = { promise: Promise.resolve() as unknown as Promise<AccessToken>, abandoned: new AbortController() };
+        const signal = options?.abortSignal as AbortSignal | undefined;
+        const forget = () => {
+            if (this.shared === request) this.shared = undefined;
+        };
+        const onAbort = () => {
+            forget();
+            request.abandoned.abort();
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        request.promise = this.fetch(scopes, options?.claims).finally(() => {
+            signal?.removeEventListener("abort", onAbort);
+            forget();
+        });
+        // Nobody may be waiting any more when an abandoned request finally fails.
+        request.promise.catch(() => undefined);
+        return request;
+    }
+
+    private timedOut(reason: unknown): CredentialError {
+        const seconds = (reason as { seconds?: number })?.seconds;
+        return new CredentialError(
+            this.plan.description,
+            this.plan.tenantId,
+            `no token from ${this.authorityHost ?? "the authority"} within the ${seconds !== undefined ? `${seconds} s ` : ""}timeoutSeconds (the token endpoint did not answer, or its TLS handshake never completed). ` +
+                "Check the network path to the authority (proxy, firewall, authorityHost), or raise timeoutSeconds (ENTRA_SYNC_TIMEOUT_SECONDS).",
+        );
+    }
+
+    private async fetch(scopes: string | string[], claims?: string): Promise<AccessToken> {
         let token: AccessToken | null;
         const started = Date.now();
+        const inner = this.inner;
         try {
-            token = await this.inner.getToken(scopes, options);
+            token = await inner.getToken(scopes, claims ? { claims } : undefined);
         } catch (e) {
             const message = (e as Error).message ?? String(e);
+            const network = networkCode(e);
             throw new CredentialError(
                 this.plan.description,
                 this.plan.tenantId,
-                scrub(firstLines(message), this.settings) +
-                    " Check the client id, tenant and secret/certificate, or which credential is configured (see the README's Authentication table).",
+                network
+                    ? `the authority ${this.authorityHost ?? ""} could not be reached (${network}): a network failure, not a wrong secret. ` +
+                          "Check the network path to the authority (proxy, firewall, authorityHost) and run the update again."
+                    : scrub(firstLines(message), this.settings) +
+                          " Check the client id, tenant and secret/certificate, or which credential is configured (see the README's Authentication table).",
             );
         }
         if (!token) throw new CredentialError(this.plan.description, this.plan.tenantId, "no token was returned");
         const lifetime = token.expiresOnTimestamp - started;
         // Renew at refreshAfterTimestamp when given, else with a margin of 5 minutes (or half the lifetime if shorter).
         const renewAt = token.refreshAfterTimestamp ?? token.expiresOnTimestamp - Math.min(5 * 60_000, lifetime / 2);
-        this.token = { ...token, renewAt };
+        if (inner === this.inner) this.token = { ...token, renewAt };
         return token;
     }
+}
+
+/**
+ * Whether an @azure/identity failure was the network, not the authority's verdict. MSAL reports a
+ * failed request as a ClientAuthError "network_error" (or the Node error's code in the text), which
+ * @azure/identity wraps in an AuthenticationError with status 400: that status is not the authority's.
+ */
+export function networkCode(error: unknown): string | undefined {
+    const seen = new Set<unknown>();
+    let current: unknown = error;
+    const text: string[] = [];
+    while (current && typeof current === "object" && !seen.has(current)) {
+        seen.add(current);
+        const e = current as {
+            code?: unknown;
+            errorCode?: unknown;
+            message?: unknown;
+            cause?: unknown;
+            errorResponse?: { error_description?: unknown };
+        };
+        for (const value of [e.code, e.errorCode]) if (typeof value === "string") text.push(value);
+        if (typeof e.message === "string") text.push(e.message);
+        if (typeof e.errorResponse?.error_description === "string") text.push(e.errorResponse.error_description);
+        current = e.cause;
+    }
+    const all = text.join(" ");
+    const code =
+        /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_SOCKET|UND_ERR_CONNECT_TIMEOUT)\b/.exec(
+            all,
+        );
+    if (code) return code[1];
+    // MSAL's wording when the authority's OpenID metadata could not be fetched (it keeps no cause).
+    if (/endpoints_resolution_error/.test(all)) return "endpoints_resolution_error: its OpenID metadata could not be fetched";
+    if (/network_error|network request failed|socket hang up/i.test(all)) return "network error";
+    return undefined;
+}
+
+/** Settles with `promise`, or rejects with the signal's reason when it aborts first. */
+function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (!signal) return promise;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        promise.then(
+            (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+            (error) => (signal.removeEventListener("abort", onAbort), reject(error)),
+        );
+    });
 }
 
 function firstLines(text: string): string {

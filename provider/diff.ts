@@ -1,4 +1,5 @@
 import { containsUnknown, DEFAULTS, INPUT_NAMES, InputName, UNKNOWN } from "./inputs";
+import { readSettings } from "./settings";
 import { triggersEqual } from "./triggers";
 
 const REPLACE_ON: InputName[] = ["servicePrincipalId", "jobId"];
@@ -14,6 +15,8 @@ export function isRunning(job: { status?: string; scheduleState?: string }): boo
 }
 
 function withDefault(value: unknown, key: InputName): unknown {
+    // States written before timeoutSeconds existed: compare against today's default, not "changed".
+    if (value === undefined && key === "timeoutSeconds") return readSettings().timeoutSeconds;
     return value === undefined && key in DEFAULTS ? DEFAULTS[key as keyof typeof DEFAULTS] : value;
 }
 

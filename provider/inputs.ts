@@ -1,4 +1,5 @@
 import { endpointProblem, ENVIRONMENT_NAMES, parseEnvironment } from "./clouds";
+import { readSettings } from "./settings";
 import { canonicalize, JsonValue, sizeProblem, TriggersValueError } from "./triggers";
 
 /** The value the engine sends for an input not known yet (preview). */
@@ -25,6 +26,7 @@ export type ProviderInputs = {
     startPolicy: StartPolicy;
     waitFor: WaitFor;
     waitTimeoutSeconds: number;
+    timeoutSeconds: number;
     ensureActive: boolean;
     onDelete: OnDelete;
     environment?: string;
@@ -65,6 +67,7 @@ const INPUT_KEYS: Record<keyof ProviderInputs, true> = {
     startPolicy: true,
     waitFor: true,
     waitTimeoutSeconds: true,
+    timeoutSeconds: true,
     ensureActive: true,
     onDelete: true,
     environment: true,
@@ -151,6 +154,7 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     for (const [key, value] of Object.entries(DEFAULTS)) {
         if (inputs[key] === undefined || inputs[key] === null) inputs[key] = value;
     }
+    if (inputs.timeoutSeconds === undefined || inputs.timeoutSeconds === null) inputs.timeoutSeconds = readSettings().timeoutSeconds;
 
     if (news.servicePrincipalId !== UNKNOWN) {
         const problem = servicePrincipalIdProblem(news.servicePrincipalId);
@@ -192,6 +196,13 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
         (typeof waitTimeout !== "number" || !Number.isFinite(waitTimeout) || waitTimeout < 1 || waitTimeout > 86400)
     ) {
         failures.push({ property: "waitTimeoutSeconds", reason: `${show(waitTimeout)} is not a number of seconds from 1 to 86400` });
+    }
+    const timeout = inputs.timeoutSeconds;
+    if (timeout !== UNKNOWN && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0 || timeout > 86400)) {
+        failures.push({
+            property: "timeoutSeconds",
+            reason: `${show(timeout)} is not a positive number of seconds (at most 86400); give e.g. 120, or leave it out for ENTRA_SYNC_TIMEOUT_SECONDS (default 120)`,
+        });
     }
     if (inputs.ensureActive !== UNKNOWN && typeof inputs.ensureActive !== "boolean") {
         failures.push({ property: "ensureActive", reason: `${show(inputs.ensureActive)} is not true or false` });

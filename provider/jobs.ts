@@ -9,6 +9,9 @@ import {
     WaitTimeoutError,
 } from "./errors";
 import type { GraphSession } from "./graph";
+import { Deadline, sleepWithin } from "./graph/deadline";
+import { OutcomeUnknown } from "./graph/session";
+import { backoffMs } from "./graph/transport";
 import type { ApiVersion, StartPolicy, WaitFor } from "./inputs";
 
 /** The synchronization job as read from Graph (what the resource reports). */
@@ -44,11 +47,16 @@ function is404(error: unknown): boolean {
 }
 
 /** One call on the job; a 404 becomes an error that says what is missing. */
-async function request<T>(session: GraphSession, target: JobTarget, operation: string, method: "GET" | "POST", path: string): Promise<T> {
+async function request<T>(
+    session: GraphSession,
+    target: JobTarget,
+    deadline: Deadline,
+    call: { operation: string; method: "GET" | "POST"; path: string; accept?: (body: unknown) => string | undefined },
+): Promise<T> {
     try {
-        return await session.call<T>({ operation, method, path, apiVersion: target.apiVersion });
+        return await session.call<T>({ ...call, apiVersion: target.apiVersion }, deadline);
     } catch (e) {
-        if (is404(e) && e instanceof GraphRequestError) throw await diagnoseNotFound(session, target, e);
+        if (is404(e) && e instanceof GraphRequestError) throw await diagnoseNotFound(session, target, e, deadline);
         throw e;
     }
 }
@@ -57,7 +65,12 @@ async function request<T>(session: GraphSession, target: JobTarget, operation: s
  * A 404 says only "not found". Find out what is missing: list the jobs on the service principal;
  * if the service principal is missing too, see whether the id given is an application (client) id.
  */
-export async function diagnoseNotFound(session: GraphSession, target: JobTarget, original: GraphRequestError): Promise<Error> {
+export async function diagnoseNotFound(
+    session: GraphSession,
+    target: JobTarget,
+    original: GraphRequestError,
+    deadline: Deadline,
+): Promise<Error> {
     const info = {
         operation: original.operation,
         method: original.method,
@@ -68,12 +81,10 @@ export async function diagnoseNotFound(session: GraphSession, target: JobTarget,
     };
     const listPath = `/servicePrincipals/${target.servicePrincipalId}/synchronization/jobs`;
     try {
-        const list = await session.call<{ value?: unknown[] }>({
-            operation: "list jobs",
-            method: "GET",
-            path: listPath,
-            apiVersion: target.apiVersion,
-        });
+        const list = await session.call<{ value?: unknown[] }>(
+            { operation: "list jobs", method: "GET", path: listPath, apiVersion: target.apiVersion },
+            deadline,
+        );
         const jobs = (list.value ?? []).map(toJobView);
         const hint =
             jobs.length === 0
@@ -84,12 +95,15 @@ export async function diagnoseNotFound(session: GraphSession, target: JobTarget,
         if (!is404(e)) return original;
     }
     try {
-        const servicePrincipal = await session.call<{ id?: string; displayName?: string }>({
-            operation: "look up application id",
-            method: "GET",
-            path: `/servicePrincipals(appId='${target.servicePrincipalId}')`,
-            apiVersion: target.apiVersion,
-        });
+        const servicePrincipal = await session.call<{ id?: string; displayName?: string }>(
+            {
+                operation: "look up application id",
+                method: "GET",
+                path: `/servicePrincipals(appId='${target.servicePrincipalId}')`,
+                apiVersion: target.apiVersion,
+            },
+            deadline,
+        );
         return new ServicePrincipalNotFoundError(
             info,
             `${target.servicePrincipalId} is the application (client) id of "${servicePrincipal.displayName ?? "?"}", not a service principal object id. ` +
@@ -109,35 +123,79 @@ export async function diagnoseNotFound(session: GraphSession, target: JobTarget,
     );
 }
 
-export function getJob(session: GraphSession, target: JobTarget, operation = "read job"): Promise<JobView> {
-    return request<unknown>(session, target, operation, "GET", jobPath(target)).then(toJobView);
+/** Why a 2xx body is not a synchronization job (a proxy's JSON, an error page), or undefined. */
+export function jobShapeProblem(body: unknown): string | undefined {
+    const job = body as { id?: unknown; status?: { code?: unknown } } | null;
+    if (!job || typeof job !== "object" || typeof job.id !== "string" || typeof job.status?.code !== "string") {
+        return "JSON without a synchronization job's id and status.code";
+    }
+    return undefined;
 }
 
-export async function startJob(session: GraphSession, target: JobTarget): Promise<void> {
-    await request<unknown>(session, target, "start job", "POST", `${jobPath(target)}/start`);
+export function getJob(session: GraphSession, target: JobTarget, deadline: Deadline, operation = "read job"): Promise<JobView> {
+    return request<unknown>(session, target, deadline, { operation, method: "GET", path: jobPath(target), accept: jobShapeProblem }).then(
+        toJobView,
+    );
+}
+
+/**
+ * POST start, never twice for one trigger change: when its outcome is unknown (reset, no answer,
+ * a gateway's 504 or a proxy's page after it was sent), the job is read, and the start is sent
+ * again only if the job is still not running (the v1.0 page asks not to start a running job).
+ */
+export async function startJob(session: GraphSession, target: JobTarget, deadline: Deadline): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await request<unknown>(session, target, deadline, { operation: "start job", method: "POST", path: `${jobPath(target)}/start` });
+            return;
+        } catch (e) {
+            if (!(e instanceof OutcomeUnknown)) throw e;
+            let job: JobView;
+            try {
+                job = await getJob(session, target, deadline, "read job after an unanswered start");
+            } catch {
+                // Cannot tell whether it started: report the start's own failure (its cause is the truth).
+                throw e.error;
+            }
+            if (isRunning(job)) return;
+            try {
+                await sleepWithin(backoffMs(attempt), deadline.signal);
+            } catch {
+                throw e.error;
+            }
+        }
+    }
 }
 
 /** Pauses a job; a job that no longer exists is fine (it is not running either). */
-export async function pauseJob(session: GraphSession, target: JobTarget): Promise<"paused" | "missing"> {
+export async function pauseJob(session: GraphSession, target: JobTarget, deadline: Deadline): Promise<"paused" | "missing"> {
     try {
-        await session.call<unknown>({
-            operation: "pause job",
-            method: "POST",
-            path: `${jobPath(target)}/pause`,
-            apiVersion: target.apiVersion,
-        });
+        await session.call<unknown>(
+            { operation: "pause job", method: "POST", path: `${jobPath(target)}/pause`, apiVersion: target.apiVersion },
+            deadline,
+        );
         return "paused";
     } catch (e) {
         if (is404(e)) return "missing";
-        throw e;
+        if (!(e instanceof OutcomeUnknown)) throw e;
+        // Pausing twice is harmless: an unanswered pause is sent again, after a backoff, while time remains.
+        try {
+            await sleepWithin(backoffMs(1), deadline.signal);
+        } catch {
+            throw e.error;
+        }
+        return pauseJob(session, target, deadline);
     }
 }
 
 /** Reads the job; undefined when it (or its service principal) no longer exists. */
-export async function readJobIfExists(session: GraphSession, target: JobTarget): Promise<JobView | undefined> {
+export async function readJobIfExists(session: GraphSession, target: JobTarget, deadline: Deadline): Promise<JobView | undefined> {
     try {
         return await session
-            .call<unknown>({ operation: "refresh job", method: "GET", path: jobPath(target), apiVersion: target.apiVersion })
+            .call<unknown>(
+                { operation: "refresh job", method: "GET", path: jobPath(target), apiVersion: target.apiVersion, accept: jobShapeProblem },
+                deadline,
+            )
             .then(toJobView);
     } catch (e) {
         if (is404(e)) return undefined;
@@ -150,6 +208,10 @@ export interface StartOptions {
     waitFor: WaitFor;
     waitTimeoutSeconds: number;
     pollIntervalMs: number;
+    /** timeoutSeconds: bounds the reads and the start. */
+    deadline: Deadline;
+    /** timeoutSeconds plus waitTimeoutSeconds: bounds waitFor's polling. */
+    waitDeadline: Deadline;
 }
 
 export interface StartResult {
@@ -179,15 +241,15 @@ export class FailedAfterStart extends SyncJobStartError {
  */
 export async function ensureStarted(session: GraphSession, target: JobTarget, options: StartOptions): Promise<StartResult> {
     if (options.startPolicy === "ifNotActive") {
-        const before = await getJob(session, target);
+        const before = await getJob(session, target, options.deadline);
         // The Graph docs: start only a job that is paused or in quarantine, never one that runs.
         if (isRunning(before)) return { action: "skipped", job: before };
     }
-    await startJob(session, target);
+    await startJob(session, target, options.deadline);
     const startedAt = new Date().toISOString();
     let job: JobView | undefined;
     try {
-        job = await getJob(session, target, "read job after start");
+        job = await getJob(session, target, options.deadline, "read job after start");
         if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options);
     } catch (e) {
         throw new FailedAfterStart(e as Error, startedAt, job);
@@ -210,6 +272,6 @@ async function waitUntilActive(session: GraphSession, target: JobTarget, first: 
             );
         }
         await sleep(options.pollIntervalMs);
-        job = await getJob(session, target, "wait for job");
+        job = await getJob(session, target, options.waitDeadline, "wait for job");
     }
 }

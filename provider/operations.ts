@@ -4,6 +4,7 @@ import { CachedCredential, createCredential, planCredential, readConfig, resolve
 import { decide } from "./diff";
 import { IncompleteStateError, PartialStartError } from "./errors";
 import { GraphSession } from "./graph";
+import { deadlineIn } from "./graph/deadline";
 import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
 import { ensureStarted, FailedAfterStart, JobTarget, JobView, pauseJob, readJobIfExists, StartResult } from "./jobs";
 import { readSettings } from "./settings";
@@ -35,11 +36,12 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
     const key = JSON.stringify([endpoints.graphEndpoint, endpoints.authorityHost, plan.kind, plan.tenantId, plan.clientId]);
     let session = processState.sessions[key];
     if (!session) {
-        const inner = createCredential(plan, auth, {
-            authorityHost: endpoints.authorityHost,
-            disableInstanceDiscovery: !isMicrosoftAuthority(endpoints.authorityHost),
-        });
-        session = new GraphSession(endpoints, new CachedCredential(inner, plan, auth), readSettings());
+        const create = () =>
+            createCredential(plan, auth, {
+                authorityHost: endpoints.authorityHost,
+                disableInstanceDiscovery: !isMicrosoftAuthority(endpoints.authorityHost),
+            });
+        session = new GraphSession(endpoints, new CachedCredential(create, plan, auth, endpoints.authorityHost), readSettings());
         processState.sessions[key] = session;
     }
     return session;
@@ -59,6 +61,11 @@ async function withJobLock<T>(key: string, operation: () => Promise<T>): Promise
     } finally {
         if (processState.locks[key] === settled) delete processState.locks[key];
     }
+}
+
+/** timeoutSeconds; states written before it existed use ENTRA_SYNC_TIMEOUT_SECONDS (default 120). */
+function timeoutOf(inputs: Partial<ProviderInputs>): number {
+    return typeof inputs.timeoutSeconds === "number" && inputs.timeoutSeconds > 0 ? inputs.timeoutSeconds : readSettings().timeoutSeconds;
 }
 
 function targetOf(inputs: ProviderInputs): JobTarget {
@@ -89,14 +96,18 @@ async function runStart(id: string, inputs: ProviderInputs, previousCount: numbe
     const target = targetOf(inputs);
     let result: StartResult;
     try {
-        result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () =>
-            ensureStarted(session, target, {
+        result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => {
+            // Taken inside the lock: the wait for another operation on this job is bounded by that one's deadline.
+            const deadline = deadlineIn(timeoutOf(inputs));
+            return ensureStarted(session, target, {
                 startPolicy: inputs.startPolicy,
                 waitFor: inputs.waitFor,
                 waitTimeoutSeconds: inputs.waitTimeoutSeconds,
                 pollIntervalMs: readSettings().pollIntervalMs,
-            }),
-        );
+                deadline,
+                waitDeadline: { ...deadlineIn(timeoutOf(inputs) + inputs.waitTimeoutSeconds), seconds: deadline.seconds },
+            });
+        });
     } catch (e) {
         if (e instanceof FailedAfterStart) {
             const outs = outputs(inputs, e.job, { lastAction: "started", startedAt: e.startedAt, startCount: previousCount + 1 });
@@ -143,7 +154,7 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
             `refresh of ${id} failed: the state has no servicePrincipalId/jobId (pulumi import of a dynamic resource is not supported; declare the resource and run up instead)`,
         );
     }
-    const job = await readJobIfExists(sessionFor(props), targetOf(props));
+    const job = await readJobIfExists(sessionFor(props), targetOf(props), deadlineIn(timeoutOf(props)));
     // Gone: an empty id removes the resource from state (the host cannot encode an absent id).
     if (!job) return { id: "", props: {} as ProviderOutputs };
     return {
@@ -155,5 +166,5 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {
     if (props.onDelete !== "pause") return;
     const session = sessionFor(props);
-    await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => pauseJob(session, targetOf(props)));
+    await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => pauseJob(session, targetOf(props), deadlineIn(timeoutOf(props))));
 }

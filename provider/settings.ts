@@ -6,10 +6,10 @@
 export interface Settings {
     /** ENTRA_SYNC_MAX_CONCURRENCY: Graph requests in flight per provider process. @default 16 */
     maxConcurrency: number;
-    /** ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS: one HTTP attempt's time limit, in ms here. @default 30 s */
+    /** ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS: one HTTP attempt's time limit (headers and body), in ms here. @default 30 s */
     requestTimeoutMs: number;
-    /** ENTRA_SYNC_RETRY_BUDGET_SECONDS: the most one Graph call may spend on retries, in ms here. @default 120 s */
-    retryBudgetMs: number;
+    /** ENTRA_SYNC_TIMEOUT_SECONDS: the default of the timeoutSeconds input (one operation's bound), in seconds. @default 120 */
+    timeoutSeconds: number;
     /** ENTRA_SYNC_POLL_INTERVAL_SECONDS: pause between reads while waiting for a job (waitFor), in ms here. @default 5 s */
     pollIntervalMs: number;
     /** ENTRA_SYNC_GRAPH_ENDPOINT: Graph origin when the graphEndpoint input is absent (an emulator, a proxy). @default the environment's Graph host */
@@ -19,7 +19,7 @@ export interface Settings {
 }
 
 /** The settings that bound Graph traffic (what a Graph session is built with). */
-export type Limits = Pick<Settings, "maxConcurrency" | "requestTimeoutMs" | "retryBudgetMs">;
+export type Limits = Pick<Settings, "maxConcurrency" | "requestTimeoutMs">;
 
 /** A positive number from a variable; unset, empty, zero, negative or not a number gives the default. */
 function positive(value: string | undefined, fallback: number): number {
@@ -32,7 +32,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     return {
         maxConcurrency: Math.floor(positive(env.ENTRA_SYNC_MAX_CONCURRENCY, 16)),
         requestTimeoutMs: positive(env.ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS, 30) * 1000,
-        retryBudgetMs: positive(env.ENTRA_SYNC_RETRY_BUDGET_SECONDS, 120) * 1000,
+        timeoutSeconds: positive(env.ENTRA_SYNC_TIMEOUT_SECONDS, 120),
         pollIntervalMs: positive(env.ENTRA_SYNC_POLL_INTERVAL_SECONDS, 5) * 1000,
         graphEndpoint: env.ENTRA_SYNC_GRAPH_ENDPOINT,
         authorityHost: env.ENTRA_SYNC_AUTHORITY_HOST,

@@ -33,6 +33,13 @@ export interface SyncJobStartArgs {
     waitFor?: pulumi.Input<WaitFor>;
     /** Bound for waitFor (Pulumi's customTimeouts do not reach dynamic providers). @default 300 */
     waitTimeoutSeconds?: pulumi.Input<number>;
+    /**
+     * The most one create, update, refresh or delete may spend on Entra and Graph: the token, the
+     * wait for a request slot, every attempt (headers and body), retries and their Retry-After
+     * waits. `waitFor: "active"` polling gets waitTimeoutSeconds on top. Changing it makes no Graph call.
+     * @default ENTRA_SYNC_TIMEOUT_SECONDS, else 120
+     */
+    timeoutSeconds?: pulumi.Input<number>;
     /** When a refresh finds the job Paused or in Quarantine, the next up starts it. @default false */
     ensureActive?: pulumi.Input<boolean>;
     /** What deleting the resource does to the job: nothing, or pause it. @default "none" */
@@ -74,6 +81,7 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
     declare readonly startPolicy: pulumi.Output<StartPolicy>;
     declare readonly waitFor: pulumi.Output<WaitFor>;
     declare readonly waitTimeoutSeconds: pulumi.Output<number>;
+    declare readonly timeoutSeconds: pulumi.Output<number>;
     declare readonly ensureActive: pulumi.Output<boolean>;
     declare readonly onDelete: pulumi.Output<OnDelete>;
     declare readonly environment: pulumi.Output<string | undefined>;

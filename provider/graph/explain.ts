@@ -1,104 +1,98 @@
-import { GraphError } from "@microsoft/microsoft-graph-client";
 import type { Endpoints } from "../clouds";
 import type { CachedCredential } from "../credentials";
-import {
-    GraphRequestError,
-    GraphRequestInfo,
-    PermissionError,
-    SyncJobStartError,
-    ThrottledError,
-    TokenRejectedError,
-    TransportError,
-} from "../errors";
-import type { Limits } from "../settings";
+import { GraphRequestError, GraphRequestInfo, PermissionError, ThrottledError, TokenRejectedError } from "../errors";
 import type { GraphCall } from "./session";
-import type { CallBudget } from "./transport";
 
 /** What a session knows that an error message needs. */
 export interface ExplainContext {
     endpoints: Endpoints;
     credential: CachedCredential;
-    limits: Limits;
-    budget?: CallBudget;
+}
+
+/** An HTTP answer that ends the call: status, Graph's error body and headers. */
+export interface GraphAnswer {
+    status: number;
+    headers: Headers;
+    /** The body as text (Graph's error JSON, or whatever answered). */
+    text: string;
+}
+
+/** How far the call got, for "after N attempts in X s". */
+export interface CallProgress {
+    attempts: number;
+    elapsedMs: number;
+}
+
+export function spent(progress: CallProgress): string {
+    const attempts = `${progress.attempts} attempt${progress.attempts === 1 ? "" : "s"}`;
+    return `${attempts} in ${(progress.elapsedMs / 1000).toFixed(1)} s`;
+}
+
+/** Graph's error code and message, when the body is Graph's error JSON. */
+export function graphError(text: string): { code?: string; message?: string } {
+    try {
+        const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+        const error = parsed?.error;
+        return {
+            code: typeof error?.code === "string" ? error.code : undefined,
+            message: typeof error?.message === "string" ? error.message : undefined,
+        };
+    } catch {
+        return {};
+    }
+}
+
+export function infoOf(call: GraphCall, answer?: GraphAnswer): GraphRequestInfo {
+    const info: GraphRequestInfo = { operation: call.operation, method: call.method, path: `/${call.apiVersion}${call.path}` };
+    if (answer) {
+        info.statusCode = answer.status;
+        info.code = graphError(answer.text).code;
+        info.requestId = answer.headers.get("request-id") ?? answer.headers.get("client-request-id") ?? undefined;
+    }
+    return info;
 }
 
 /**
- * Turns the Graph client's GraphError into our error with a fix, the GraphError as its `cause`
- * (it holds Graph's answer and response headers, never the request's token). 404s are left to the
- * caller, which knows what was sought.
+ * A Graph answer that ends the call → our error with a fix. 404s come back as GraphRequestError
+ * with status 404; jobs.ts, which knows what was sought, turns them into the precise class.
  */
-export function explain(call: GraphCall, error: unknown, context: ExplainContext): Error {
-    const { endpoints, credential, limits, budget } = context;
-    if (error instanceof SyncJobStartError) return error;
-    if (!(error instanceof GraphError)) {
-        // Not seen in practice (the Graph client wraps what it throws); kept so every error is ours.
-        return new GraphRequestError(
-            { operation: call.operation, method: call.method, path: `/${call.apiVersion}${call.path}` },
-            "The Graph client failed before Graph answered; the original error is the cause.",
-            String((error as Error)?.message ?? error),
-            { cause: error },
-        );
-    }
-    const transport = !(error.statusCode > 0) || (error.statusCode === 500 && !error.requestId && !error.code);
-    const info: GraphRequestInfo = {
-        operation: call.operation,
-        method: call.method,
-        path: `/${call.apiVersion}${call.path}`,
-        statusCode: transport ? undefined : error.statusCode,
-        code: transport ? undefined : (error.code ?? undefined),
-        requestId: error.requestId ?? undefined,
-    };
-    const options = { cause: error };
-    const retried = budget && budget.retries > 0 ? ` after ${budget.retries} retries` : "";
-    if (transport) {
-        return new TransportError(
-            info,
-            `No answer from ${endpoints.graphEndpoint}${retried} within the ${limits.retryBudgetMs / 1000}s retry budget (connection reset, refused or timed out). ` +
-                "Check the network path to Graph (proxy, firewall); starting is safe to repeat, so run the update again.",
-            safeDetail(error),
-            options,
-        );
-    }
+export function explainAnswer(call: GraphCall, answer: GraphAnswer, progress: CallProgress, context: ExplainContext): Error {
+    const { endpoints, credential } = context;
+    const info = infoOf(call, answer);
+    const message = graphError(answer.text).message ?? (answer.text.length < 300 ? answer.text.trim() : undefined);
     const described = credential.description;
-    switch (error.statusCode) {
+    switch (answer.status) {
         case 401:
             return new TokenRejectedError(
                 info,
-                `Graph refused the token from ${described}. ` +
-                    `Check that this client exists in tenant ${credential.tenantId ?? "(the credential's default tenant)"}, that its secret or certificate is current, ` +
+                `Graph refused the token from ${described}, also after a fresh token was requested (${spent(progress)}). ` +
+                    `Check that this client exists in tenant ${credential.tenantId ?? "(the credential's default tenant)"}, that it was not disabled or its token revoked, ` +
                     `and that the environment (${endpoints.environment}, Graph ${endpoints.graphEndpoint}) is the cloud the tenant lives in.`,
-                error.message,
-                options,
+                message,
             );
         case 403:
             return new PermissionError(
                 info,
                 `The identity (${described}) lacks permission. Grant the application permission Synchronization.ReadWrite.All (with admin consent), ` +
                     "or Application.ReadWrite.OwnedBy and make the identity an owner of the service principal.",
-                error.message,
-                options,
+                message,
             );
         case 429:
         case 503:
         case 504:
             return new ThrottledError(
                 info,
-                `Graph kept throttling${retried} for longer than the ${limits.retryBudgetMs / 1000}s retry budget. ` +
-                    "Lower the deployment's parallelism (pulumi up --parallel), spread pipelines sharing this app registration, or raise ENTRA_SYNC_RETRY_BUDGET_SECONDS.",
-                error.message,
-                options,
+                `Graph kept throttling (${spent(progress)}); its Retry-After did not fit in what was left of timeoutSeconds. ` +
+                    "Lower the deployment's parallelism (pulumi up --parallel), spread pipelines sharing this app registration, or raise timeoutSeconds (ENTRA_SYNC_TIMEOUT_SECONDS).",
+                message,
             );
         default:
             return new GraphRequestError(
                 info,
-                "See Graph's message above; the request-id identifies the call for Microsoft support.",
-                error.message,
-                options,
+                info.requestId
+                    ? "See Graph's message above; the request-id identifies the call for Microsoft support."
+                    : `The answer carried no request-id, so it may not come from Graph (a proxy or gateway in between?) (${spent(progress)}).`,
+                message,
             );
     }
-}
-
-function safeDetail(error: GraphError): string {
-    const body = (error as { body?: unknown }).body;
-    return typeof body === "string" && body.length < 300 ? body : error.message;
 }

@@ -1,21 +1,12 @@
-import type { TokenCredential } from "@azure/identity";
-import {
-    AuthenticationHandler,
-    Client,
-    HTTPMessageHandler,
-    Middleware,
-    RedirectHandler,
-    RetryHandler,
-    RetryHandlerOptions,
-    TelemetryHandler,
-} from "@microsoft/microsoft-graph-client";
-import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
+import { Client, HTTPMessageHandler, Middleware, ResponseType } from "@microsoft/microsoft-graph-client";
 import { Endpoints, isMicrosoftGraphHost } from "../clouds";
 import type { CachedCredential } from "../credentials";
+import { GraphRequestError, SyncJobStartError, TransportError } from "../errors";
 import type { Limits } from "../settings";
-import { explain } from "./explain";
+import { Deadline, remainingMs, sleepWithin } from "./deadline";
+import { CallProgress, explainAnswer, GraphAnswer, infoOf, spent } from "./explain";
 import { Limiter } from "./limiter";
-import { budgetedRetryOptions, CallBudget, TransportRetryHandler } from "./transport";
+import { AttemptOptions, backoffMs, BodyReadingHandler, claimsOf, GraphOriginAuthHandler, retryAfterMs, transportCause } from "./transport";
 
 /** One request to Graph, as the job code describes it. */
 export interface GraphCall {
@@ -25,15 +16,34 @@ export interface GraphCall {
     /** Path below the version segment, e.g. /servicePrincipals/{id}/synchronization/jobs/{jobId}. */
     path: string;
     apiVersion: string;
+    /** Where a particular shape is expected (a job): why a 2xx JSON body is not it, or undefined. */
+    accept?: (body: unknown) => string | undefined;
+}
+
+/**
+ * A POST failed in a way that leaves its effect unknown (reset, timeout or a non-Graph answer after
+ * it was sent): jobs.ts reads the job before deciding to send it again. Never leaves the package.
+ */
+export class OutcomeUnknown extends SyncJobStartError {
+    override name = "OutcomeUnknown";
+    constructor(readonly error: Error) {
+        super(error.message, { cause: error });
+    }
 }
 
 /**
  * One Graph client for one (Graph endpoint, authority, credential): shared by every resource in the
  * provider process, so there is one token cache and one connection pool.
+ *
+ * Retries are ours, not the Graph client's RetryHandler: that handler sees only responses (a reset
+ * is a thrown `TypeError: fetch failed` below it), stops after 10 retries whatever the deadline,
+ * and would repeat a POST whose effect is unknown. Here each cause has its rule, every wait is
+ * clipped to the operation's deadline, and a limiter slot is held per attempt.
  */
 export class GraphSession {
     private readonly client: Client;
-    private readonly limiter: Limiter;
+    readonly limiter: Limiter;
+    private readonly origin: string;
 
     constructor(
         readonly endpoints: Endpoints,
@@ -41,39 +51,186 @@ export class GraphSession {
         readonly limits: Limits,
     ) {
         this.limiter = new Limiter(limits.maxConcurrency);
-        const authProvider = new TokenCredentialAuthenticationProvider(credential as TokenCredential, { scopes: [endpoints.scope] });
-        const chain: Middleware[] = [
-            new AuthenticationHandler(authProvider),
-            new RetryHandler(new RetryHandlerOptions()),
-            new TransportRetryHandler(),
-            new RedirectHandler(),
-            new TelemetryHandler(),
-            new HTTPMessageHandler(),
-        ];
+        this.origin = new URL(endpoints.graphEndpoint).origin;
+        const chain: Middleware[] = [new GraphOriginAuthHandler(), new BodyReadingHandler(), new HTTPMessageHandler()];
         const host = new URL(endpoints.graphEndpoint).hostname;
         this.client = Client.initWithMiddleware({
             baseUrl: endpoints.graphEndpoint,
             middleware: chain,
-            // Without this the client silently sends no token to hosts it does not know (an emulator, a proxy).
             customHosts: isMicrosoftGraphHost(endpoints.graphEndpoint) ? undefined : new Set([host]),
         });
     }
 
-    /** Makes one Graph call (with retries); failures become errors that say what to do. */
-    async call<T>(call: GraphCall): Promise<T> {
-        // Acquire the token first so a credential failure surfaces as itself, not as a GraphError.
-        await this.credential.getToken(this.endpoints.scope);
-        return this.limiter.run(async () => {
-            const budget = new CallBudget(Date.now() + this.limits.retryBudgetMs, this.limits.requestTimeoutMs);
-            const request = this.client
-                .api(call.path)
-                .version(call.apiVersion)
-                .middlewareOptions([budgetedRetryOptions(budget), budget]);
+    /** Makes one Graph call within `deadline`, retrying by cause; failures become errors that say what to do. */
+    async call<T>(call: GraphCall, deadline: Deadline): Promise<T> {
+        const started = Date.now();
+        const progress: CallProgress = { attempts: 0, elapsedMs: 0 };
+        const context = { endpoints: this.endpoints, credential: this.credential };
+        let claims: string | undefined;
+        let refreshed = false;
+        let lastCause: string | undefined;
+        let lastAnswer: GraphAnswer | undefined;
+        // What fetch threw last (e.g. TypeError "fetch failed" with cause ECONNRESET): the errors' `cause`; it holds no token.
+        let lastThrown: unknown;
+        const elapsed = () => ((progress.elapsedMs = Date.now() - started), progress);
+        const outOfTime = (): Error => {
+            elapsed();
+            if (lastAnswer && [429, 503, 504].includes(lastAnswer.status)) return explainAnswer(call, lastAnswer, progress, context);
+            return new TransportError(
+                { ...infoOf(call), requestId: lastAnswer?.headers.get("request-id") ?? undefined },
+                `No time was left within the ${deadline.seconds} s timeoutSeconds. Check the network path to Graph (proxy, firewall, ${this.endpoints.graphEndpoint}), ` +
+                    "or raise timeoutSeconds (ENTRA_SYNC_TIMEOUT_SECONDS); the job is started at most once per trigger change, so running the update again is safe.",
+                `${lastCause ?? "no attempt could be made"}; ${spent(progress)}`,
+                lastThrown === undefined ? undefined : { cause: lastThrown },
+            );
+        };
+        /** Waits `ms` before the next attempt; false when the deadline comes first. */
+        const pause = async (ms: number): Promise<boolean> => {
+            if (ms >= remainingMs(deadline)) return false;
             try {
-                return (call.method === "GET" ? await request.get() : await request.post(undefined)) as T;
-            } catch (e) {
-                throw explain(call, e, { endpoints: this.endpoints, credential: this.credential, limits: this.limits, budget });
+                await sleepWithin(ms, deadline.signal);
+                return true;
+            } catch {
+                return false;
             }
-        });
+        };
+
+        for (;;) {
+            if (deadline.signal.aborted) throw outOfTime();
+            // Token first, so a credential failure surfaces as itself; it is bounded by the deadline too.
+            const token = await this.credential.getToken(this.endpoints.scope, { abortSignal: deadline.signal, claims });
+            let slot;
+            try {
+                slot = await this.limiter.acquire(deadline.signal);
+            } catch {
+                lastCause ??= "no request slot became free (ENTRA_SYNC_MAX_CONCURRENCY)";
+                throw outOfTime();
+            }
+            const limitMs = Math.min(this.limits.requestTimeoutMs, remainingMs(deadline));
+            const attempt = new AttemptOptions(token.token, this.origin, AbortSignal.any([deadline.signal, AbortSignal.timeout(limitMs)]));
+            progress.attempts++;
+            const attemptStarted = Date.now();
+            let response: Response | undefined;
+            try {
+                const request = this.client
+                    .api(call.path)
+                    .version(call.apiVersion)
+                    .responseType(ResponseType.RAW)
+                    .middlewareOptions([attempt]);
+                response = (await (call.method === "GET" ? request.get() : request.post(undefined))) as Response;
+            } catch (e) {
+                if (!attempt.thrown) attempt.thrown = e;
+            }
+            const latencyMs = Date.now() - attemptStarted;
+            slot.release({ status: response?.status, latencyMs });
+
+            if (!response) {
+                lastCause = transportCause(attempt, limitMs, deadline.signal.aborted);
+                lastAnswer = undefined;
+                lastThrown = attempt.thrown;
+                if (call.method === "POST" && attempt.sent)
+                    throw new OutcomeUnknown(outOfTimeOr(outOfTime, deadline, call, lastCause, elapsed(), lastThrown));
+                if (!(await pause(backoffMs(progress.attempts)))) throw outOfTime();
+                continue;
+            }
+
+            const answer: GraphAnswer = { status: response.status, headers: response.headers, text: await response.text() };
+            lastAnswer = answer;
+            const requestOrigin = this.origin;
+            if (answer.status >= 300 && answer.status < 400) {
+                throw redirectRefused(call, answer, requestOrigin, `/${call.apiVersion}${call.path}`, elapsed());
+            }
+            if (answer.status >= 200 && answer.status < 300) {
+                if (answer.text.trim() === "") return undefined as T;
+                const parsed = parseJson(answer);
+                const problem = parsed.ok ? call.accept?.(parsed.value) : undefined;
+                if (parsed.ok && !problem) return parsed.value as T;
+                lastCause = parsed.ok
+                    ? `${problem} from ${requestOrigin} (a proxy's answer?) with status ${answer.status}`
+                    : `${parsed.looksHtml ? "HTML" : "a non-JSON answer"} from ${requestOrigin} (a proxy's page?) with status ${answer.status}`;
+                const error = new GraphRequestError(
+                    infoOf(call, answer),
+                    `It was not read as the job's state. Check what answers for ${this.endpoints.graphEndpoint} (a proxy, a captive portal, a wrong graphEndpoint).`,
+                    `${lastCause}; ${spent(elapsed())}`,
+                );
+                if (call.method === "POST") throw new OutcomeUnknown(error);
+                if (!(await pause(backoffMs(progress.attempts)))) throw error;
+                continue;
+            }
+            if (answer.status === 401 && !refreshed) {
+                // A revoked token or a claims challenge (CAE): drop the cached token, ask for a fresh one once.
+                refreshed = true;
+                claims = claimsOf(answer.headers);
+                this.credential.invalidate(token.token);
+                continue;
+            }
+            if ([429, 503, 504].includes(answer.status)) {
+                lastCause = `${answer.status} (throttled)`;
+                if (call.method === "POST" && answer.status === 504) {
+                    // A gateway timeout may have reached the service: do not send the start again blindly.
+                    throw new OutcomeUnknown(explainAnswer(call, answer, elapsed(), context));
+                }
+                const wait = retryAfterMs(answer.headers) ?? backoffMs(progress.attempts) + 750;
+                if (!(await pause(wait))) throw explainAnswer(call, answer, elapsed(), context);
+                continue;
+            }
+            if (answer.status === 500 || answer.status === 502) {
+                lastCause = `${answer.status}${answer.headers.get("request-id") ? "" : " without a request-id"}`;
+                if (call.method === "POST") throw new OutcomeUnknown(explainAnswer(call, answer, elapsed(), context));
+                if (!(await pause(backoffMs(progress.attempts)))) throw explainAnswer(call, answer, elapsed(), context);
+                continue;
+            }
+            throw explainAnswer(call, answer, elapsed(), context);
+        }
     }
+}
+
+/** A POST's transport failure: the deadline's wording when it ran out, else the cause itself. */
+function outOfTimeOr(
+    outOfTime: () => Error,
+    deadline: Deadline,
+    call: GraphCall,
+    cause: string,
+    progress: CallProgress,
+    thrown: unknown,
+): Error {
+    if (deadline.signal.aborted) return outOfTime();
+    return new TransportError(
+        infoOf(call),
+        "The request may or may not have reached Graph; the job is read before it is sent again.",
+        `${cause}; ${spent(progress)}`,
+        { cause: thrown },
+    );
+}
+
+function parseJson(answer: GraphAnswer): { ok: true; value: unknown } | { ok: false; looksHtml: boolean } {
+    const type = answer.headers.get("content-type") ?? "";
+    const looksHtml = /html/i.test(type) || /^\s*</.test(answer.text);
+    if (looksHtml || (type && !/json/i.test(type))) return { ok: false, looksHtml };
+    try {
+        return { ok: true, value: JSON.parse(answer.text) };
+    } catch {
+        return { ok: false, looksHtml };
+    }
+}
+
+/**
+ * A 3xx: never followed (the synchronization API does not redirect). The Location is resolved as
+ * fetch (undici) would resolve it, and both the raw value and its origin are named, so a malformed
+ * `https:/host` is visible as what it is.
+ */
+function redirectRefused(call: GraphCall, answer: GraphAnswer, base: string, path: string, progress: CallProgress): Error {
+    const location = answer.headers.get("location") ?? "";
+    let target = "(no Location)";
+    try {
+        if (location) target = new URL(location, `${base}${path}`).origin;
+    } catch {
+        target = "(an unparsable Location)";
+    }
+    const shown = location.split("?")[0].slice(0, 120);
+    return new GraphRequestError(
+        infoOf(call, answer),
+        "The synchronization API never redirects, so no redirect is followed and no token left the Graph origin. Check graphEndpoint and any proxy in between.",
+        `redirect to ${target} refused${location ? ` (Location: ${JSON.stringify(shown)})` : ""}; ${spent(progress)}`,
+    );
 }

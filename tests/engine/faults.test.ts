@@ -269,7 +269,8 @@ describe("engine protocol: faults, bad input and secrets", function () {
         const program = await stack.program([ok, missing], "up");
         const steps = await stack.engine.up(program);
         assert.deepStrictEqual(steps.map((s) => `${s.name} ${s.ok}`).sort(), ["missing false", "ok true"]);
-        emu.revokeTokens();
+        // Refused even after a fresh token (a revoked token alone is now survived with one refresh).
+        emu.inject({ fault: { kind: "unauthorized" }, routes: ["getJob"] });
         const [unauthorized] = await stack.up([ok, missing]).then((s) => s.filter((x) => x.name === "missing"));
         const tokens = emu.requests.filter((r) => r.kind === "token").length;
         assert.ok(tokens >= 1);

@@ -1,3 +1,5 @@
+import { Limiter } from "../../provider/graph/limiter";
+import { claimsOf, retryAfterMs } from "../../provider/graph/transport";
 import * as assert from "assert";
 import * as fc from "fast-check";
 import { endpointProblem, isMicrosoftAuthority, resolveEndpoints } from "../../provider/clouds";
@@ -75,7 +77,25 @@ describe("check: inputs", () => {
     it("fills defaults and accepts a minimal resource", () => {
         const { inputs, failures } = checkInputs({ servicePrincipalId: SP, jobId: JOB, __provider: "x" });
         assert.deepStrictEqual(failures, []);
-        assert.deepStrictEqual(inputs, { servicePrincipalId: SP, jobId: JOB, __provider: "x", ...DEFAULTS });
+        assert.deepStrictEqual(inputs, { servicePrincipalId: SP, jobId: JOB, __provider: "x", ...DEFAULTS, timeoutSeconds: 120 });
+    });
+
+    it("timeoutSeconds: its default comes from ENTRA_SYNC_TIMEOUT_SECONDS; a non-positive value names the fix", () => {
+        const saved = process.env.ENTRA_SYNC_TIMEOUT_SECONDS;
+        process.env.ENTRA_SYNC_TIMEOUT_SECONDS = "45";
+        try {
+            assert.strictEqual(checkInputs({ servicePrincipalId: SP, jobId: JOB }).inputs.timeoutSeconds, 45);
+        } finally {
+            if (saved === undefined) delete process.env.ENTRA_SYNC_TIMEOUT_SECONDS;
+            else process.env.ENTRA_SYNC_TIMEOUT_SECONDS = saved;
+        }
+        assert.strictEqual(checkInputs({ servicePrincipalId: SP, jobId: JOB, timeoutSeconds: 2.5 }).failures.length, 0);
+        for (const bad of [0, -1, "10", Number.NaN]) {
+            assert.match(
+                failuresOf({ servicePrincipalId: SP, jobId: JOB, timeoutSeconds: bad }).timeoutSeconds,
+                /is not a positive number of seconds \(at most 86400\); give e\.g\. 120, or leave it out for ENTRA_SYNC_TIMEOUT_SECONDS \(default 120\)$/,
+            );
+        }
     });
 
     it("names each bad property and how to fix it", () => {
@@ -109,7 +129,7 @@ describe("check: inputs", () => {
                 authorityHost:
                     "must not carry credentials in the URL; configure the credential through azuread:* config, ARM_* or AZURE_* variables",
                 trigers:
-                    "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, startPolicy, waitFor, waitTimeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
+                    "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, startPolicy, waitFor, waitTimeoutSeconds, timeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
             },
         );
         assert.match(failuresOf({ jobId: JOB }).servicePrincipalId, /^is required/);
@@ -296,5 +316,53 @@ describe("credential settings", () => {
     it("scrubs secrets and bearer tokens from text", () => {
         const s = { clientSecret: "hunter2-secret", sources: {} };
         assert.strictEqual(scrub("bad hunter2-secret; Authorization: Bearer eyJabc.def.ghi", s), "bad ***; Authorization: Bearer ***");
+    });
+});
+
+describe("limiter: acquire(signal) / release(outcome)", () => {
+    it("queues past its limit, hands a released slot to the next waiter, and drops a waiter whose deadline passes", async () => {
+        const limiter = new Limiter(1);
+        const first = await limiter.acquire();
+        const order: string[] = [];
+        const expired = limiter.acquire(AbortSignal.timeout(20)).then(
+            () => order.push("expired got a slot"),
+            (e: Error) => order.push(`expired: ${e.name}`),
+        );
+        const waiting = limiter.acquire(AbortSignal.timeout(5_000)).then((slot) => (order.push("waiting got a slot"), slot));
+        await expired;
+        assert.deepStrictEqual(order, ["expired: TimeoutError"]);
+        first.release({ status: 200, latencyMs: 1 });
+        const second = await waiting;
+        assert.deepStrictEqual(order, ["expired: TimeoutError", "waiting got a slot"]);
+        second.release({ latencyMs: 1 });
+        second.release({ latencyMs: 1 }); // a second release of one slot frees nothing more
+        const third = await limiter.acquire();
+        let fourthGranted = false;
+        const fourth = limiter.acquire().then((slot) => ((fourthGranted = true), slot));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.strictEqual(fourthGranted, false, "the limit is still 1");
+        third.release({ latencyMs: 1 });
+        (await fourth).release({ latencyMs: 1 });
+    });
+});
+
+describe("transport helpers", () => {
+    it("Retry-After in seconds or as an HTTP date; absent or unparsable says nothing", () => {
+        const now = Date.parse("2026-01-01T00:00:00Z");
+        const h = (value?: string) => new Headers(value === undefined ? {} : { "Retry-After": value });
+        assert.strictEqual(retryAfterMs(h("3"), now), 3000);
+        assert.strictEqual(retryAfterMs(h("0"), now), 0);
+        assert.strictEqual(retryAfterMs(h("Thu, 01 Jan 2026 00:00:05 GMT"), now), 5000);
+        assert.strictEqual(retryAfterMs(h("Wed, 31 Dec 2025 23:59:00 GMT"), now), 0);
+        assert.strictEqual(retryAfterMs(h(), now), undefined);
+        assert.strictEqual(retryAfterMs(h("soon"), now), undefined);
+    });
+
+    it("the claims of a WWW-Authenticate challenge, decoded", () => {
+        const claims = '{"access_token":{"nbf":{"essential":true,"value":"1"}}}';
+        const header = `Bearer realm="", error="insufficient_claims", claims="${Buffer.from(claims).toString("base64")}"`;
+        assert.strictEqual(claimsOf(new Headers({ "WWW-Authenticate": header })), claims);
+        assert.strictEqual(claimsOf(new Headers({ "WWW-Authenticate": 'Bearer realm=""' })), undefined);
+        assert.strictEqual(claimsOf(new Headers()), undefined);
     });
 });

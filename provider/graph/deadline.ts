@@ -1,0 +1,76 @@
+/**
+ * One operation's deadline: an AbortSignal (what fetch, the limiter and the token wait take) and the
+ * moment it fires (what clipping a sleep or an attempt's timer needs; a signal does not expose it).
+ */
+export interface Deadline {
+    signal: AbortSignal;
+    /** Epoch ms at which `signal` aborts. */
+    at: number;
+    /** The bound as the user gave it, for messages ("within the 120 s timeoutSeconds"). */
+    seconds: number;
+    /** When the operation began, for "after N attempts in X s". */
+    startedAt: number;
+}
+
+/** The reason a deadline's signal aborts with: recognisable, and worded for the error text. */
+export class DeadlineExceeded extends Error {
+    override name = "DeadlineExceeded";
+    constructor(readonly seconds: number) {
+        super(`the operation's ${seconds} s timeoutSeconds ran out`);
+    }
+}
+
+/** A deadline `seconds` from now; `parent` (e.g. the operation's) may end it earlier. */
+export function deadlineIn(seconds: number, parent?: Deadline): Deadline {
+    const now = Date.now();
+    const ms = Math.max(0, seconds * 1000);
+    const controller = new AbortController();
+    const reason = new DeadlineExceeded(seconds);
+    const timer = setTimeout(() => controller.abort(reason), ms);
+    // A pending deadline must not keep a finished provider process alive.
+    timer.unref?.();
+    const signal = parent ? AbortSignal.any([controller.signal, parent.signal]) : controller.signal;
+    const at = parent ? Math.min(now + ms, parent.at) : now + ms;
+    return { signal, at, seconds, startedAt: parent?.startedAt ?? now };
+}
+
+export function remainingMs(deadline: Deadline): number {
+    return Math.max(0, deadline.at - Date.now());
+}
+
+/** Sleeps `ms`, or rejects with the deadline's reason if it passes first. */
+export function sleepWithin(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+        if (signal.aborted) return reject(signal.reason);
+        // Declared before use (Pulumi's closure serializer refuses a variable used before its declaration).
+        let timer: NodeJS.Timeout | undefined = undefined;
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+        };
+        timer = setTimeout(() => {
+            signal.removeEventListener("abort", onAbort);
+            resolve();
+        }, ms);
+        signal.addEventListener("abort", onAbort, { once: true });
+    });
+}
+
+/** Settles with `promise`, or rejects with the signal's reason when it aborts first (the promise is abandoned). */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
+        promise.then(
+            (value) => {
+                signal.removeEventListener("abort", onAbort);
+                resolve(value);
+            },
+            (error) => {
+                signal.removeEventListener("abort", onAbort);
+                reject(error);
+            },
+        );
+    });
+}

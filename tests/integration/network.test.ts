@@ -1,0 +1,400 @@
+/**
+ * The network as it really behaves (design.md): each fault the emulator can inject, against the
+ * provider's operations in this process with the real Graph client and @azure/identity. Each test
+ * asserts the starts the service performed, what reached the other origin, the error class and
+ * text, the requests by kind, and that the operation ended within timeoutSeconds plus a margin.
+ * Elapsed times are logged ("[network] …") for docs/reliability.md.
+ */
+import * as assert from "assert";
+import * as net from "net";
+import { Emulator } from "../../emulator";
+import { CredentialError, GraphRequestError, TransportError, TokenRejectedError } from "../../provider/errors";
+import { checkInputs, ProviderInputs } from "../../provider/inputs";
+import * as ops from "../../provider/operations";
+import { emulatorEnv, startTestEmulator } from "../support/testEnv";
+
+function inputs(spId: string, jobId: string, extra: Record<string, unknown> = {}): ProviderInputs {
+    const { inputs: checked, failures } = checkInputs({ servicePrincipalId: spId, jobId, ...extra });
+    assert.deepStrictEqual(failures, []);
+    return checked as unknown as ProviderInputs;
+}
+
+/** Runs an operation; returns its error (or undefined) and the time it took, logged for the docs. */
+async function timed<T>(label: string, p: Promise<T>): Promise<{ error?: Error; value?: T; ms: number }> {
+    const t0 = Date.now();
+    try {
+        const value = await p;
+        const ms = Date.now() - t0;
+        console.log(`      [network] ${label}: done in ${ms} ms`);
+        return { value, ms };
+    } catch (e) {
+        const ms = Date.now() - t0;
+        console.log(`      [network] ${label}: ${(e as Error).name} in ${ms} ms`);
+        return { error: e as Error, ms };
+    }
+}
+
+const config = (values: Record<string, string>) =>
+    ops.configure({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
+
+describe("the network as it really behaves (operations in process)", function () {
+    this.timeout(30_000);
+    let emu: Emulator;
+    let restore: () => void;
+    let sp: string;
+    const path = (jobId: string) => `/v1.0/servicePrincipals/${sp}/synchronization/jobs/${jobId}`;
+
+    beforeEach(async () => {
+        emu = await startTestEmulator();
+        sp = emu.seed.servicePrincipalId;
+        const saved = { ...process.env };
+        // Short per-attempt limit: slow faults end fast.
+        Object.assign(process.env, emulatorEnv(emu, { ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS: "0.5" }));
+        restore = () => {
+            for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+            Object.assign(process.env, saved);
+        };
+        await config({});
+    });
+    afterEach(async () => {
+        restore();
+        await emu.close();
+    });
+
+    describe("never two starts per trigger change", () => {
+        for (const kind of ["processThenReset", "processThenHang"] as const) {
+            it(`start processed, then ${kind === "processThenReset" ? "reset" : "no answer"}: the job is read, not started again; state says one start`, async () => {
+                emu.inject({ fault: { kind }, routes: ["start"], times: 1 });
+                const r = await timed(`start ${kind}`, ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 })));
+                assert.strictEqual(r.error, undefined);
+                assert.strictEqual(emu.job(sp, emu.seed.pausedJobId)!.starts, 1);
+                assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob", "GET getJob"]);
+                assert.deepStrictEqual(
+                    emu.filter({ kind: "start" }).map((x) => x.status),
+                    // Handled for real (the emulator logs the answer it then withheld).
+                    [204],
+                );
+                assert.strictEqual(r.value!.outs!.startCount, 1);
+                assert.strictEqual(r.value!.outs!.lastAction, "started");
+                assert.strictEqual(r.value!.outs!.status, "Active");
+                assert.ok(r.ms < 5000 + 1500, `${r.ms} ms`);
+            });
+        }
+
+        it("start reset before it was processed: the read finds the job paused, so it is started (once)", async () => {
+            emu.inject({ fault: { kind: "reset" }, routes: ["start"], times: 1 });
+            const r = await timed("start reset", ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 })));
+            assert.strictEqual(r.error, undefined);
+            assert.strictEqual(emu.job(sp, emu.seed.pausedJobId)!.starts, 1);
+            assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob", "POST start", "GET getJob"]);
+            assert.strictEqual(r.value!.outs!.startCount, 1);
+        });
+
+        it("504 from a gateway on start: read first; HTML 200 on start: read first", async () => {
+            emu.inject({ fault: { kind: "status", status: 504, retryAfterSeconds: 0 }, routes: ["start"], times: 1 });
+            emu.inject({ fault: { kind: "html", status: 200 }, routes: ["start"], times: 1 });
+            const r = await timed("start 504 then html", ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 8 })));
+            assert.strictEqual(r.error, undefined);
+            assert.deepStrictEqual(
+                emu.filter({ kind: "start" }).map((x) => x.status),
+                [504, 200, 204],
+            );
+            assert.deepStrictEqual(emu.graphCalls(), [
+                "GET getJob",
+                "POST start",
+                "GET getJob",
+                "POST start",
+                "GET getJob",
+                "POST start",
+                "GET getJob",
+            ]);
+            assert.strictEqual(emu.job(sp, emu.seed.pausedJobId)!.starts, 1);
+        });
+    });
+
+    describe("no redirect is followed; the token stays with Graph", () => {
+        for (const location of ["otherOrigin", "malformedSlash", "malformedBackslash"] as const) {
+            it(`307 to ${location}: an error naming the Location's origin; nothing reached the other origin`, async () => {
+                emu.inject({ fault: { kind: "redirect", status: 307, location }, routes: ["getJob"] });
+                const r = await timed(`redirect ${location}`, ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 2 })));
+                const e = r.error!;
+                assert.ok(e instanceof GraphRequestError && e.name === "GraphRequestError", e?.message);
+                const other = emu.otherOrigin.url;
+                const otherPort = new URL(other).port;
+                const raw = {
+                    otherOrigin: `${other}`,
+                    malformedSlash: `https:/127.0.0.1:${otherPort}`,
+                    malformedBackslash: `https:\\\\127.0.0.1:${otherPort}`,
+                }[location];
+                // As fetch resolves it: "https:/host" is a path on the Graph origin; "https:\\host" is the other host.
+                const resolved = location === "malformedSlash" ? emu.graphEndpoint : other;
+                assert.strictEqual(
+                    e.message,
+                    `read job failed: GET ${path(emu.seed.pausedJobId)} -> 307: redirect to ${resolved} refused (Location: ${JSON.stringify((raw + path(emu.seed.pausedJobId)).slice(0, 120))}); ` +
+                        e.message.match(/1 attempt in \d+\.\d s/)![0] +
+                        ". The synchronization API never redirects, so no redirect is followed and no token left the Graph origin. Check graphEndpoint and any proxy in between.",
+                );
+                assert.strictEqual(emu.otherOrigin.requests.length, 0);
+                assert.strictEqual(emu.otherOrigin.requests.filter((x) => x.authorization).length, 0);
+                assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"]);
+                assert.strictEqual(emu.job(sp, emu.seed.pausedJobId)!.starts, 0);
+            });
+        }
+    });
+
+    describe("only a JSON job is state", () => {
+        it("a proxy's HTML page with 200 on every read of an Active job: an error naming HTML and the origin; never started", async () => {
+            const job = emu.addJob(sp, { state: "Active" });
+            emu.inject({ fault: { kind: "html", status: 200 }, routes: ["getJob"] });
+            const r = await timed("html 200 always, timeoutSeconds 1", ops.create(inputs(sp, job.id, { timeoutSeconds: 1 })));
+            const e = r.error!;
+            assert.strictEqual(e.name, "GraphRequestError");
+            assert.match(
+                e.message,
+                new RegExp(
+                    `^read job failed: GET ${path(job.id)} -> 200: HTML from ${emu.graphEndpoint} \\(a proxy's page\\?\\) with status 200; \\d+ attempts in \\d\\.\\d s\\. It was not read as the job's state\\.`,
+                ),
+            );
+            assert.strictEqual(emu.count({ kind: "start" }), 0);
+            assert.strictEqual(emu.job(sp, job.id)!.starts, 0);
+            assert.ok(emu.count({ kind: "getJob" }) >= 2, "a GET is retried within the deadline");
+            assert.ok(r.ms < 1000 + 1500, `${r.ms} ms`);
+        });
+
+        it("one HTML page on a read is retried: the Active job is read and skipped, with its status", async () => {
+            const job = emu.addJob(sp, { state: "Active" });
+            emu.inject({ fault: { kind: "html", status: 502 }, routes: ["getJob"], times: 1 });
+            const r = await ops.create(inputs(sp, job.id, { timeoutSeconds: 5 }));
+            assert.strictEqual(r.outs!.lastAction, "skipped");
+            assert.strictEqual(r.outs!.status, "Active");
+            assert.deepStrictEqual(
+                emu.filter({ kind: "getJob" }).map((x) => x.status),
+                [502, 200],
+            );
+            assert.strictEqual(emu.count({ kind: "start" }), 0);
+        });
+    });
+
+    describe("JSON that is not a job", () => {
+        it("a 200 with JSON but no job's shape is not state: the read is retried; always: an error naming it", async () => {
+            emu.inject({ fault: { kind: "status", status: 200 }, routes: ["getJob"], times: 1 });
+            const ok = await ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 }));
+            assert.strictEqual(ok.outs!.status, "Active");
+            assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "GET getJob", "POST start", "GET getJob"]);
+
+            const job = emu.addJob(sp, { state: "Paused" });
+            emu.inject({ fault: { kind: "status", status: 200 }, routes: ["getJob"] });
+            const r = await timed(
+                "JSON without a job's shape always, timeoutSeconds 1",
+                ops.create(inputs(sp, job.id, { timeoutSeconds: 1 })),
+            );
+            assert.strictEqual(r.error!.name, "GraphRequestError");
+            assert.match(
+                r.error!.message,
+                /-> 200 \S+ \(request-id [0-9a-f-]{36}\): JSON without a synchronization job's id and status\.code from https:\/\/127\.0\.0\.1:\d+ \(a proxy's answer\?\) with status 200; \d+ attempts in \d\.\d s\. It was not read as the job's state\./,
+            );
+            assert.strictEqual(job.starts, 0);
+        });
+
+        it("a transport error keeps fetch's error as its cause, with the socket's code", async () => {
+            emu.inject({ fault: { kind: "reset" }, routes: ["getJob"] });
+            const r = await timed("every GET reset, timeoutSeconds 1", ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 1 })));
+            const e = r.error as TransportError;
+            assert.ok(e instanceof TransportError, e?.message);
+            const cause = e.cause as { name?: string; message?: string; cause?: { code?: string } };
+            assert.deepStrictEqual([cause.name, cause.message, cause.cause?.code], ["TypeError", "fetch failed", "ECONNRESET"]);
+        });
+    });
+
+    describe("one deadline per operation", () => {
+        it("every GET hangs: ends at timeoutSeconds with 'no answer within 0.5 s', the attempts and the time", async () => {
+            emu.inject({ fault: { kind: "hang" }, routes: ["getJob"] });
+            const r = await timed("every GET hangs, timeoutSeconds 1", ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 1 })));
+            const e = r.error!;
+            assert.ok(e instanceof TransportError, e?.message);
+            assert.match(
+                e.message,
+                new RegExp(
+                    `^read job failed: GET ${path(emu.seed.pausedJobId)} -> no response: no answer within 0\\.\\d+ s; [2-4] attempts in 1\\.\\d s\\. No time was left within the 1 s timeoutSeconds\\.`,
+                ),
+            );
+            assert.strictEqual(emu.count({ kind: "start" }), 0);
+            assert.ok(r.ms >= 950 && r.ms < 1000 + 1500, `${r.ms} ms`);
+        });
+
+        it("headers, then a stalled body: cut at the per-attempt limit and retried; always stalled: the deadline names it", async () => {
+            emu.inject({ fault: { kind: "stallBody" }, routes: ["getJob"], times: 1 });
+            const ok = await timed("stallBody once", ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 })));
+            assert.strictEqual(ok.error, undefined);
+            assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "GET getJob", "POST start", "GET getJob"]);
+            assert.ok(ok.ms < 3000, `${ok.ms} ms`);
+
+            emu.clearLog();
+            const job = emu.addJob(sp, { state: "Paused" });
+            emu.inject({ fault: { kind: "headersThenSilence" }, routes: ["getJob"] });
+            const r = await timed("headersThenSilence always, timeoutSeconds 1", ops.create(inputs(sp, job.id, { timeoutSeconds: 1 })));
+            const e = r.error!;
+            assert.ok(e instanceof TransportError, e?.message);
+            assert.match(
+                e.message,
+                /-> no response: the body stalled after the headers \(no complete body within 0\.\d+ s\); [2-4] attempts in 1\.\d s\. No time was left within the 1 s timeoutSeconds\./,
+            );
+            assert.strictEqual(emu.count({ kind: "start" }), 0);
+            assert.ok(r.ms < 1000 + 1500, `${r.ms} ms`);
+        });
+
+        it("a Graph host whose TLS handshake never completes: ends at timeoutSeconds, naming the wait", async () => {
+            const r = await timed(
+                "Graph TLS never completes, timeoutSeconds 1",
+                ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 1, graphEndpoint: emu.blackhole.url })),
+            );
+            const e = r.error!;
+            assert.ok(e instanceof TransportError, e?.message);
+            assert.match(
+                e.message,
+                /^read job failed: GET \S+ -> no response: no answer within 0\.\d+ s; [2-4] attempts in 1\.\d s\. No time was left within the 1 s timeoutSeconds\. Check the network path to Graph \(proxy, firewall, https:\/\/127\.0\.0\.1:\d+\)/,
+            );
+            assert.ok(r.ms < 1000 + 1500, `${r.ms} ms`);
+            assert.strictEqual(emu.count({ kind: "token" }), 1);
+            assert.deepStrictEqual(emu.graphCalls(), []);
+        });
+
+        it("a cut body and a closed connection on a read are retried", async () => {
+            emu.inject({ fault: { kind: "cutBody" }, routes: ["getJob"], times: 1 });
+            emu.inject({ fault: { kind: "close" }, routes: ["getJob"], times: 1 });
+            const r = await ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 }));
+            assert.strictEqual(r.outs!.lastAction, "started");
+            assert.strictEqual(emu.count({ kind: "getJob" }), 4);
+            assert.strictEqual(emu.job(sp, emu.seed.pausedJobId)!.starts, 1);
+        });
+
+        it("the token endpoint hangs: every waiter ends at its own deadline; the abandoned request is not reused", async () => {
+            emu.inject({ fault: { kind: "hang" }, routes: ["token"] });
+            const other = emu.addJob(sp, { state: "Paused" });
+            const [short, long] = await Promise.all([
+                timed("token hangs, timeoutSeconds 0.5", ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 0.5 }))),
+                timed("token hangs, timeoutSeconds 1.5", ops.create(inputs(sp, other.id, { timeoutSeconds: 1.5 }))),
+            ]);
+            for (const [r, seconds] of [
+                [short, 0.5],
+                [long, 1.5],
+            ] as const) {
+                const e = r.error!;
+                assert.ok(e instanceof CredentialError, e?.message);
+                assert.match(
+                    e.message,
+                    new RegExp(
+                        `^get token failed with DefaultAzureCredential .*: no token from ${emu.authorityHost.replace(/\./g, "\\.")} within the ${seconds} s timeoutSeconds \\(the token endpoint did not answer, or its TLS handshake never completed\\)\\.`,
+                    ),
+                );
+                assert.ok(r.ms >= seconds * 1000 - 100 && r.ms < seconds * 1000 + 1500, `${r.ms} ms for ${seconds} s`);
+            }
+            // One shared request; abandoned at the first deadline, the second waiter asked anew.
+            assert.strictEqual(emu.count({ kind: "token" }), 2);
+            assert.deepStrictEqual(emu.graphCalls(), []);
+        });
+
+        it("an authority whose TLS handshake never completes: ends at timeoutSeconds", async () => {
+            const r = await timed(
+                "authority TLS never completes, timeoutSeconds 1",
+                ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 1, authorityHost: emu.blackhole.url })),
+            );
+            const e = r.error!;
+            assert.ok(e instanceof CredentialError, e?.message);
+            assert.ok(e.message.includes(`no token from ${emu.blackhole.url} within the 1 s timeoutSeconds`), e.message);
+            assert.ok(r.ms < 1000 + 1500, `${r.ms} ms`);
+            assert.deepStrictEqual(emu.graphCalls(), []);
+        });
+    });
+
+    describe("retries by cause, errors that tell the truth", () => {
+        it("500 without a request-id: retried for a read; always: the status, the attempts, no request-id claimed", async () => {
+            emu.inject({ fault: { kind: "status", status: 500 }, routes: ["getJob"], times: 2 });
+            const ok = await ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 }));
+            assert.strictEqual(ok.outs!.lastAction, "started");
+            assert.deepStrictEqual(
+                emu.filter({ kind: "getJob" }).map((x) => x.status),
+                [500, 500, 200, 200],
+            );
+
+            const job = emu.addJob(sp, { state: "Paused" });
+            emu.inject({ fault: { kind: "status", status: 502 }, routes: ["getJob"] });
+            const r = await timed("502 always, timeoutSeconds 1", ops.create(inputs(sp, job.id, { timeoutSeconds: 1 })));
+            const e = r.error!;
+            assert.strictEqual(e.name, "GraphRequestError");
+            assert.match(
+                e.message,
+                new RegExp(`^read job failed: GET ${path(job.id)} -> 502 UnknownError \\(request-id [0-9a-f-]{36}\\): `),
+            );
+            assert.match(e.message, /\(\d+ attempts in \d\.\d s\)|request-id identifies the call/);
+            assert.ok(r.ms < 1000 + 1500, `${r.ms} ms`);
+            assert.strictEqual(emu.job(sp, job.id)!.starts, 0);
+        });
+
+        it("401 with a claims challenge: the claims reach the credential, one fresh token, the call succeeds", async () => {
+            emu.inject({ fault: { kind: "unauthorized", claims: true }, routes: ["getJob"], times: 1 });
+            const r = await ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 }));
+            assert.strictEqual(r.outs!.lastAction, "started");
+            assert.strictEqual(emu.count({ kind: "token" }), 2);
+            assert.deepStrictEqual(
+                emu.filter({ kind: "getJob" }).map((x) => x.status),
+                [401, 200, 200],
+            );
+        });
+
+        it("401 twice: TokenRejectedError after one refresh", async () => {
+            emu.inject({ fault: { kind: "unauthorized", claims: true }, routes: ["getJob"] });
+            const r = await timed("401 always", ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 })));
+            assert.ok(r.error instanceof TokenRejectedError, r.error?.message);
+            assert.strictEqual(emu.count({ kind: "token" }), 2);
+            assert.strictEqual(emu.count({ kind: "getJob" }), 2);
+        });
+
+        it("the authority unreachable: reported as a network failure, not as a wrong secret", async () => {
+            const closed = net.createServer();
+            await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));
+            const port = (closed.address() as net.AddressInfo).port;
+            await new Promise<void>((resolve) => closed.close(() => resolve()));
+            const r = await timed(
+                "authority refused",
+                ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5, authorityHost: `https://127.0.0.1:${port}` })),
+            );
+            const e = r.error!;
+            assert.ok(e instanceof CredentialError, e?.message);
+            assert.match(
+                e.message,
+                /: the authority https:\/\/127\.0\.0\.1:\d+ could not be reached \((ECONNREFUSED|endpoints_resolution_error: its OpenID metadata could not be fetched)\): a network failure, not a wrong secret\./,
+            );
+            assert.ok(!e.message.includes("Check the client id"), e.message);
+
+            emu.inject({ fault: { kind: "reset" }, routes: ["token"] });
+            const reset = await timed("token endpoint reset", ops.create(inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 5 })));
+            assert.ok(reset.error instanceof CredentialError, reset.error?.message);
+            assert.match(
+                reset.error.message,
+                /could not be reached \((ECONNRESET|network error)\): a network failure, not a wrong secret\./,
+            );
+            assert.ok(!reset.error.message.includes("Check the client id"), reset.error.message);
+            assert.ok(emu.count({ kind: "token" }) >= 1);
+            assert.deepStrictEqual(emu.graphCalls(), []);
+        });
+
+        it("timeoutSeconds: checked, echoed, and changing it is an update without a Graph call", async () => {
+            const bad = checkInputs({ servicePrincipalId: sp, jobId: emu.seed.pausedJobId, timeoutSeconds: 0 });
+            assert.deepStrictEqual(bad.failures, [
+                {
+                    property: "timeoutSeconds",
+                    reason: "0 is not a positive number of seconds (at most 86400); give e.g. 120, or leave it out for ENTRA_SYNC_TIMEOUT_SECONDS (default 120)",
+                },
+            ]);
+            const created = await ops.create(inputs(sp, emu.seed.pausedJobId));
+            assert.strictEqual(created.outs!.timeoutSeconds, 120);
+            emu.clearLog();
+            const news = inputs(sp, emu.seed.pausedJobId, { timeoutSeconds: 30 });
+            assert.deepStrictEqual((await ops.diff(created.id, created.outs!, news)).changes, true);
+            const updated = await ops.update(created.id, created.outs!, news);
+            assert.strictEqual(updated.outs!.timeoutSeconds, 30);
+            assert.deepStrictEqual(emu.requests, []);
+        });
+    });
+});
