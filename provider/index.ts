@@ -6,9 +6,10 @@
  * - operations.ts    configure/check/diff/create/update/read/delete: what each does, in order; per-process state
  * - jobs.ts          one job on Graph: read, start, pause, wait until Active, 404 diagnosis
  * - runs.ts          restart (restartTriggers) and waiting for the provisioning run that follows (waitFor "cycle")
- * - graph/           the only code that talks HTTP to Graph: session.ts (client, `call`), limiter.ts
- *                    (requests in flight), transport.ts (attempt timeout, transport retries), explain.ts
- *                    (Graph errors → the classes below)
+ * - graph/           the only code that talks HTTP to Graph: session.ts (client, `call`: the retry loop
+ *                    by cause within one deadline), deadline.ts (an operation's AbortSignal), limiter.ts
+ *                    (requests in flight), transport.ts (middleware: token only to Graph, no redirects,
+ *                    body read inside the attempt), explain.ts (Graph answers → the classes below)
  * - credentials.ts   which credential, from azuread:* config, ARM_* and AZURE_* variables; token cache
  * - settings.ts      every ENTRA_SYNC_* variable the provider reads, with its default
  * - inputs.ts        allowed values, defaults, and check's validation (pure)

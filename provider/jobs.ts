@@ -200,9 +200,14 @@ export async function pauseJob(session: GraphSession, target: JobTarget, deadlin
         return "paused";
     } catch (e) {
         if (is404(e)) return "missing";
-        // Pausing twice is harmless: an unanswered pause is sent again while time remains.
-        if (e instanceof OutcomeUnknown) return pauseJob(session, target, deadline);
-        throw e;
+        if (!(e instanceof OutcomeUnknown)) throw e;
+        // Pausing twice is harmless: an unanswered pause is sent again, after a backoff, while time remains.
+        try {
+            await sleepWithin(backoffMs(1), deadline.signal);
+        } catch {
+            throw e.error;
+        }
+        return pauseJob(session, target, deadline);
     }
 }
 

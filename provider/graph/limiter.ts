@@ -45,17 +45,6 @@ export class Limiter {
         });
     }
 
-    /** Runs `task` in a slot (for callers that need no outcome reporting). */
-    async run<T>(task: () => Promise<T>): Promise<T> {
-        const slot = await this.acquire();
-        const started = Date.now();
-        try {
-            return await task();
-        } finally {
-            slot.release({ latencyMs: Date.now() - started });
-        }
-    }
-
     private slot(): Slot {
         let released = false;
         return {

@@ -72,6 +72,8 @@ export class GraphSession {
         let refreshed = false;
         let lastCause: string | undefined;
         let lastAnswer: GraphAnswer | undefined;
+        // What fetch threw last (e.g. TypeError "fetch failed" with cause ECONNRESET): the errors' `cause`; it holds no token.
+        let lastThrown: unknown;
         const elapsed = () => ((progress.elapsedMs = Date.now() - started), progress);
         const outOfTime = (): Error => {
             elapsed();
@@ -81,6 +83,7 @@ export class GraphSession {
                 `No time was left within the ${deadline.seconds} s timeoutSeconds. Check the network path to Graph (proxy, firewall, ${this.endpoints.graphEndpoint}), ` +
                     "or raise timeoutSeconds (ENTRA_SYNC_TIMEOUT_SECONDS); the job is started at most once per trigger change, so running the update again is safe.",
                 `${lastCause ?? "no attempt could be made"}; ${spent(progress)}`,
+                lastThrown === undefined ? undefined : { cause: lastThrown },
             );
         };
         /** Waits `ms` before the next attempt; false when the deadline comes first. */
@@ -126,8 +129,9 @@ export class GraphSession {
             if (!response) {
                 lastCause = transportCause(attempt, limitMs, deadline.signal.aborted);
                 lastAnswer = undefined;
+                lastThrown = attempt.thrown;
                 if (call.method === "POST" && attempt.sent)
-                    throw new OutcomeUnknown(outOfTimeOr(outOfTime, deadline, call, lastCause, elapsed()));
+                    throw new OutcomeUnknown(outOfTimeOr(outOfTime, deadline, call, lastCause, elapsed(), lastThrown));
                 if (!(await pause(backoffMs(progress.attempts)))) throw outOfTime();
                 continue;
             }
@@ -184,12 +188,20 @@ export class GraphSession {
 }
 
 /** A POST's transport failure: the deadline's wording when it ran out, else the cause itself. */
-function outOfTimeOr(outOfTime: () => Error, deadline: Deadline, call: GraphCall, cause: string, progress: CallProgress): Error {
+function outOfTimeOr(
+    outOfTime: () => Error,
+    deadline: Deadline,
+    call: GraphCall,
+    cause: string,
+    progress: CallProgress,
+    thrown: unknown,
+): Error {
     if (deadline.signal.aborted) return outOfTime();
     return new TransportError(
         infoOf(call),
-        "The start may or may not have reached Graph; the job is read before it is started again.",
+        "The request may or may not have reached Graph; the job is read before it is sent again.",
         `${cause}; ${spent(progress)}`,
+        { cause: thrown },
     );
 }
 

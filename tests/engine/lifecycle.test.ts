@@ -52,6 +52,7 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
                 startPolicy: "ifNotActive",
                 waitFor: "none",
                 waitTimeoutSeconds: 300,
+                timeoutSeconds: 120,
                 ensureActive: false,
                 onDelete: "none",
                 apiVersion: "v1.0",

@@ -28,7 +28,7 @@ describe("engine protocol: the network as it really behaves", function () {
 
     const spec = (name: string, jobId: string, extra: Record<string, unknown> = {}): ResourceSpec => ({
         name,
-        args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId, triggers: { v: 1 }, timeoutSeconds: 2, ...extra },
+        args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId, triggers: { v: 1 }, timeoutSeconds: 1, ...extra },
     });
 
     async function up(label: string, specs: ResourceSpec[]) {
@@ -47,7 +47,7 @@ describe("engine protocol: the network as it really behaves", function () {
             emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }),
         ];
         const { steps, ms } = await up(
-            "token hangs (2 resources, timeoutSeconds 2)",
+            "token hangs (2 resources, timeoutSeconds 1)",
             jobs.map((job, i) => spec(`hung${i}`, job.id)),
         );
         assert.deepStrictEqual(
@@ -58,14 +58,14 @@ describe("engine protocol: the network as it really behaves", function () {
             assert.match(
                 step.error!,
                 new RegExp(
-                    `^get token failed with DefaultAzureCredential .*: no token from ${emu.authorityHost.replace(/\./g, "\\.")} within the 2 s timeoutSeconds \\(the token endpoint did not answer, or its TLS handshake never completed\\)`,
+                    `^get token failed with DefaultAzureCredential .*: no token from ${emu.authorityHost.replace(/\./g, "\\.")} within the 1 s timeoutSeconds \\(the token endpoint did not answer, or its TLS handshake never completed\\)`,
                 ),
             );
         }
         // From the first request the provider made (the program and the host's start-up come before it).
         const operationMs = Date.now() - emu.filter({ kind: "token" })[0].at;
         console.log(`      [network/engine] token hangs: from the token request to the end of the run ${operationMs} ms`);
-        assert.ok(operationMs < 2000 + 1500, `${operationMs} ms (whole run ${ms} ms)`);
+        assert.ok(operationMs < 1000 + 1500, `${operationMs} ms (whole run ${ms} ms)`);
         // One shared request; when the first resource's deadline abandons it, the second (its deadline
         // a few ms later) may ask once more, never again.
         assert.ok([1, 2].includes(emu.count({ kind: "token" })), `${emu.count({ kind: "token" })} token requests`);
@@ -103,15 +103,15 @@ describe("engine protocol: the network as it really behaves", function () {
     it("headers, then a body that never comes: cut per attempt, the run ends at timeoutSeconds", async () => {
         emu.inject({ fault: { kind: "stallBody" }, routes: ["getJob"] });
         const job = emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" });
-        const { steps, ms } = await up("stalled body on every read (timeoutSeconds 2)", [spec("stalled", job.id)]);
+        const { steps, ms } = await up("stalled body on every read (timeoutSeconds 1)", [spec("stalled", job.id)]);
         assert.strictEqual(steps[0].ok, false);
         assert.match(
             steps[0].error!,
-            /-> no response: the body stalled after the headers \(no complete body within 0\.\d+ s\); [2-4] attempts in 2\.\d s\. No time was left within the 2 s timeoutSeconds\./,
+            /-> no response: the body stalled after the headers \(no complete body within 0\.\d+ s\); [2-4] attempts in 1\.\d s\. No time was left within the 1 s timeoutSeconds\./,
         );
         const operationMs = Date.now() - emu.filter({ kind: "getJob" })[0].at;
         console.log(`      [network/engine] stalled body: from the first read to the end of the run ${operationMs} ms`);
-        assert.ok(operationMs < 2000 + 1500, `${operationMs} ms (whole run ${ms} ms)`);
+        assert.ok(operationMs < 1000 + 1500, `${operationMs} ms (whole run ${ms} ms)`);
         assert.ok(emu.count({ kind: "getJob" }) >= 2);
         assert.strictEqual(emu.count({ kind: "start" }), 0);
         assert.strictEqual(job.starts, 0);

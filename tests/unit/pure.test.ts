@@ -1,3 +1,5 @@
+import { Limiter } from "../../provider/graph/limiter";
+import { claimsOf, retryAfterMs } from "../../provider/graph/transport";
 import * as assert from "assert";
 import * as fc from "fast-check";
 import { endpointProblem, isMicrosoftAuthority, resolveEndpoints } from "../../provider/clouds";
@@ -317,5 +319,53 @@ describe("credential settings", () => {
     it("scrubs secrets and bearer tokens from text", () => {
         const s = { clientSecret: "hunter2-secret", sources: {} };
         assert.strictEqual(scrub("bad hunter2-secret; Authorization: Bearer eyJabc.def.ghi", s), "bad ***; Authorization: Bearer ***");
+    });
+});
+
+describe("limiter: acquire(signal) / release(outcome)", () => {
+    it("queues past its limit, hands a released slot to the next waiter, and drops a waiter whose deadline passes", async () => {
+        const limiter = new Limiter(1);
+        const first = await limiter.acquire();
+        const order: string[] = [];
+        const expired = limiter.acquire(AbortSignal.timeout(20)).then(
+            () => order.push("expired got a slot"),
+            (e: Error) => order.push(`expired: ${e.name}`),
+        );
+        const waiting = limiter.acquire(AbortSignal.timeout(5_000)).then((slot) => (order.push("waiting got a slot"), slot));
+        await expired;
+        assert.deepStrictEqual(order, ["expired: TimeoutError"]);
+        first.release({ status: 200, latencyMs: 1 });
+        const second = await waiting;
+        assert.deepStrictEqual(order, ["expired: TimeoutError", "waiting got a slot"]);
+        second.release({ latencyMs: 1 });
+        second.release({ latencyMs: 1 }); // a second release of one slot frees nothing more
+        const third = await limiter.acquire();
+        let fourthGranted = false;
+        const fourth = limiter.acquire().then((slot) => ((fourthGranted = true), slot));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        assert.strictEqual(fourthGranted, false, "the limit is still 1");
+        third.release({ latencyMs: 1 });
+        (await fourth).release({ latencyMs: 1 });
+    });
+});
+
+describe("transport helpers", () => {
+    it("Retry-After in seconds or as an HTTP date; absent or unparsable says nothing", () => {
+        const now = Date.parse("2026-01-01T00:00:00Z");
+        const h = (value?: string) => new Headers(value === undefined ? {} : { "Retry-After": value });
+        assert.strictEqual(retryAfterMs(h("3"), now), 3000);
+        assert.strictEqual(retryAfterMs(h("0"), now), 0);
+        assert.strictEqual(retryAfterMs(h("Thu, 01 Jan 2026 00:00:05 GMT"), now), 5000);
+        assert.strictEqual(retryAfterMs(h("Wed, 31 Dec 2025 23:59:00 GMT"), now), 0);
+        assert.strictEqual(retryAfterMs(h(), now), undefined);
+        assert.strictEqual(retryAfterMs(h("soon"), now), undefined);
+    });
+
+    it("the claims of a WWW-Authenticate challenge, decoded", () => {
+        const claims = '{"access_token":{"nbf":{"essential":true,"value":"1"}}}';
+        const header = `Bearer realm="", error="insufficient_claims", claims="${Buffer.from(claims).toString("base64")}"`;
+        assert.strictEqual(claimsOf(new Headers({ "WWW-Authenticate": header })), claims);
+        assert.strictEqual(claimsOf(new Headers({ "WWW-Authenticate": 'Bearer realm=""' })), undefined);
+        assert.strictEqual(claimsOf(new Headers()), undefined);
     });
 });
