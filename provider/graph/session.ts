@@ -15,6 +15,7 @@ import type { CachedCredential } from "../credentials";
 import type { Limits } from "../settings";
 import { explain } from "./explain";
 import { Limiter } from "./limiter";
+import { proxyFetchOptions } from "./proxy";
 import { budgetedRetryOptions, CallBudget, TransportRetryHandler } from "./transport";
 
 /** One request to Graph, as the job code describes it. */
@@ -56,6 +57,8 @@ export class GraphSession {
             middleware: chain,
             // Without this the client silently sends no token to hosts it does not know (an emulator, a proxy).
             customHosts: isMicrosoftGraphHost(endpoints.graphEndpoint) ? undefined : new Set([host]),
+            // fetchOptions are copied into every request's fetch options (a proxy's dispatcher, if any).
+            fetchOptions: proxyFetchOptions() as RequestInit,
         });
     }
 
