@@ -43,7 +43,15 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
     const auth = resolveAuthSettings(processState.config, process.env);
     const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
     const plan = planCredential(auth);
-    const key = JSON.stringify([endpoints.graphEndpoint, endpoints.authorityHost, plan.kind, plan.tenantId, plan.clientId]);
+    // The description names each setting's source (never a secret): a changed msiEndpoint or file path is a new credential.
+    const key = JSON.stringify([
+        endpoints.graphEndpoint,
+        endpoints.authorityHost,
+        plan.kind,
+        plan.tenantId,
+        plan.clientId,
+        plan.description,
+    ]);
     let session = processState.sessions[key];
     if (!session) {
         const inner = createCredential(plan, auth, {
