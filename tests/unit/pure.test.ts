@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as fc from "fast-check";
 import { endpointProblem, isMicrosoftAuthority, resolveEndpoints } from "../../provider/clouds";
 import { planCredential, resolveAuthSettings, scrub } from "../../provider/credentials";
@@ -307,5 +309,14 @@ describe("credential settings", () => {
     it("scrubs secrets and bearer tokens from text", () => {
         const s = { clientSecret: "hunter2-secret", sources: {} };
         assert.strictEqual(scrub("bad hunter2-secret; Authorization: Bearer eyJabc.def.ghi", s), "bad ***; Authorization: Bearer ***");
+    });
+});
+
+describe("docs", () => {
+    it("the README's quick start is examples/quickstart/index.ts (the program the engine test deploys)", () => {
+        const root = path.resolve(__dirname, "../..");
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf("In your own Pulumi TypeScript program")))?.[1];
+        assert.strictEqual(block?.trim(), fs.readFileSync(path.join(root, "examples/quickstart/index.ts"), "utf8").trim());
     });
 });
