@@ -94,7 +94,10 @@ describe("refresh keeps state on a doubt; azuread 6 id forms; a rename does not 
         await reopen(emu, { ENTRA_SYNC_RETRY_BUDGET_SECONDS: "1" });
         emu.inject({ fault: { kind: "reset" }, routes: ["getJob"] });
         emu.clearLog();
+        const started = Date.now();
         steps = await stack.refresh();
+        // The 1 s retry budget plus the last attempt and a generous margin for a loaded machine.
+        assert.ok(Date.now() - started < 15_000, `refresh took ${Date.now() - started} ms`);
         assert.deepStrictEqual(summary(steps), ["refresh resume FAILED"]);
         assert.match(steps[0].error!, /^refresh job failed: GET \/v1\.0\/servicePrincipals\/[^ ]+ -> no response/);
         assert.ok(emu.count({ kind: "getJob" }) >= 1);
