@@ -29,7 +29,7 @@ describe("proxies: HTTPS_PROXY and NO_PROXY", function () {
     const resume = () => [{ name: "resume", args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: emu.seed.pausedJobId } }];
     const emulatorHost = () => new URL(emu.graphEndpoint).host;
     // The test runner sets NO_PROXY=127.0.0.1,localhost; a pipeline behind a proxy has no such exception.
-    const behindProxy = () => ({ HTTPS_PROXY: proxy.url, NO_PROXY: "", no_proxy: "", ENTRA_SYNC_RETRY_BUDGET_SECONDS: "1" });
+    const behindProxy = () => ({ HTTPS_PROXY: proxy.url, NO_PROXY: "", no_proxy: "", ENTRA_SYNC_TIMEOUT_SECONDS: "1" });
 
     it("with HTTPS_PROXY set (NO_PROXY empty), the token request and the Graph calls go through the proxy", async () => {
         stack = await startTestStack(emu, { env: behindProxy() });

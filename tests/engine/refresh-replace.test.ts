@@ -81,7 +81,8 @@ describe("refresh keeps state on a doubt; azuread 6 id forms; a rename does not 
     });
 
     it("403 on the job, or no answer at all: refresh fails with the cause, state unchanged", async () => {
-        await stack.up([spec()]);
+        // A refresh is bounded by the timeoutSeconds in state (the input), here 1 s.
+        await stack.up([spec("resume", { timeoutSeconds: 1 })]);
         const before = state();
         await reopen(emu, { AZURE_CLIENT_ID: emu.unprivilegedClient.clientId, AZURE_CLIENT_SECRET: emu.unprivilegedClient.clientSecret });
         emu.clearLog();
@@ -91,12 +92,12 @@ describe("refresh keeps state on a doubt; azuread 6 id forms; a rename does not 
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"]);
         assert.strictEqual(state(), before);
 
-        await reopen(emu, { ENTRA_SYNC_RETRY_BUDGET_SECONDS: "1" });
+        await reopen(emu);
         emu.inject({ fault: { kind: "reset" }, routes: ["getJob"] });
         emu.clearLog();
         const started = Date.now();
         steps = await stack.refresh();
-        // The 1 s retry budget plus the last attempt and a generous margin for a loaded machine.
+        // The 1 s timeoutSeconds plus and a generous margin for a loaded machine.
         assert.ok(Date.now() - started < 15_000, `refresh took ${Date.now() - started} ms`);
         assert.deepStrictEqual(summary(steps), ["refresh resume FAILED"]);
         assert.match(steps[0].error!, /^refresh job failed: GET \/v1\.0\/servicePrincipals\/[^ ]+ -> no response/);
