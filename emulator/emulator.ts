@@ -75,6 +75,13 @@ export class Emulator {
      * `connections` counts the connections it accepted.
      */
     readonly blackhole: { readonly url: string; readonly connections: number };
+    /**
+     * Azure DevOps' OIDC token service at `azurePipelines.requestUri` (SYSTEM_OIDCREQUESTURI): asked
+     * with `Bearer ${systemAccessToken}` and `serviceConnectionId`, it answers `{ oidcToken: idToken }`.
+     * Register a client with `federatedToken: idToken`. IMDS (`/metadata/identity/oauth2/token`)
+     * answers for the managed identity's client too.
+     */
+    readonly azurePipelines: { requestUri: string; systemAccessToken: string; serviceConnectionId: string; idToken: string };
 
     private readonly directory: Directory;
     private readonly tokens: TokenStore;
@@ -115,6 +122,13 @@ export class Emulator {
             clientId: seeded.managedIdentity.client.clientId,
         };
         this.seed = seeded.seed;
+        // Drawn after the seeded ids, so a seed still gives the same ids as before.
+        this.azurePipelines = {
+            requestUri: `${this.authorityHost}/ado-oidc/oidctoken`,
+            systemAccessToken: ids.secret("ado-access"),
+            serviceConnectionId: ids.guid("ado-connection"),
+            idToken: `ado.${ids.secret("ado-id")}`,
+        };
 
         this.pipeline = new Pipeline({
             origin: this.graphEndpoint,
@@ -125,6 +139,7 @@ export class Emulator {
                 authorityHost: this.authorityHost,
                 githubOidc: this.githubOidc,
                 managedIdentity: this.managedIdentity,
+                azurePipelines: this.azurePipelines,
             }),
             graph: new GraphApi({ directory: this.directory, tokens: this.tokens, graphEndpoint: this.graphEndpoint }),
         });

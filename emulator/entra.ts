@@ -60,6 +60,7 @@ export interface EntraOptions {
     authorityHost: string;
     githubOidc: { requestToken: string; idToken: string };
     managedIdentity: { header: string; clientId: string };
+    azurePipelines: { systemAccessToken: string; serviceConnectionId: string; idToken: string };
 }
 
 /** The identity side: OIDC metadata, the token endpoint, managed identity and GitHub's OIDC service. */
@@ -78,6 +79,12 @@ export class Entra {
                 return this.managedIdentityToken(reply, request.url);
             case "githubOidc":
                 return this.githubOidcToken(reply, request.url);
+            case "azurePipelinesOidc":
+                return this.azurePipelinesOidcToken(reply, request.url);
+            case "imds":
+                if (reply.req.headers["metadata"] !== "true")
+                    return reply.json(400, { error: "invalid_request", error_description: "Required metadata header not specified" });
+                return this.managedIdentityToken(reply, request.url, true);
         }
         throw new Error(`route ${route.kind} is not an Entra route`);
     }
@@ -170,9 +177,10 @@ export class Entra {
     }
 
     /** App Service's managed identity protocol (IDENTITY_ENDPOINT + IDENTITY_HEADER). */
-    private managedIdentityToken(reply: Reply, url: URL): void {
+    private managedIdentityToken(reply: Reply, url: URL, imds = false): void {
         const { directory, tokens, managedIdentity } = this.options;
-        if (reply.req.headers["x-identity-header"] !== managedIdentity.header) {
+        // IMDS (a VM's managed identity, or azuread's msiEndpoint) trusts the caller's network position, not a header.
+        if (!imds && reply.req.headers["x-identity-header"] !== managedIdentity.header) {
             return reply.json(401, { statusCode: 401, message: "The identity header is missing or wrong." });
         }
         const resource = (url.searchParams.get("resource") ?? "").replace(/\/$/, "");
@@ -188,6 +196,23 @@ export class Entra {
             token_type: "Bearer",
             client_id: managedIdentity.clientId,
         });
+    }
+
+    /**
+     * Azure DevOps' OIDC token service, as AzurePipelinesCredential asks it: POST
+     * {SYSTEM_OIDCREQUESTURI}?api-version=7.1&serviceConnectionId=… with the pipeline's
+     * System.AccessToken as bearer; answers { oidcToken }.
+     */
+    private azurePipelinesOidcToken(reply: Reply, url: URL): void {
+        const { azurePipelines } = this.options;
+        if (reply.req.headers.authorization !== `Bearer ${azurePipelines.systemAccessToken}`) {
+            return reply.json(401, { message: "TF400813: The user is not authorized to access this resource." });
+        }
+        if (url.searchParams.get("api-version") !== "7.1") return reply.json(400, { message: "unsupported api-version" });
+        if (url.searchParams.get("serviceConnectionId") !== azurePipelines.serviceConnectionId) {
+            return reply.json(404, { message: `Service connection ${url.searchParams.get("serviceConnectionId")} not found.` });
+        }
+        reply.json(200, { oidcToken: azurePipelines.idToken });
     }
 
     private githubOidcToken(reply: Reply, url: URL): void {

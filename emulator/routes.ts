@@ -20,6 +20,8 @@ export const ROUTES = [
     { kind: "instanceDiscovery", method: "*", pattern: /^\/common\/discovery\/instance/, area: "entra" },
     { kind: "githubOidc", method: "GET", pattern: /^\/github-oidc\/token$/, area: "entra" },
     { kind: "managedIdentity", method: "GET", pattern: /^\/msi\/token$/, area: "entra" },
+    { kind: "azurePipelinesOidc", method: "POST", pattern: /^\/ado-oidc\/oidctoken$/, area: "entra" },
+    { kind: "imds", method: "GET", pattern: /^\/metadata\/identity\/oauth2\/token\/?$/, area: "entra" },
     // Graph routes keep the order GRAPH_ROUTES has always had.
     { kind: "listJobs", method: "GET", pattern: new RegExp(`${SERVICE_PRINCIPAL}/synchronization/jobs$`), area: "graph" },
     { kind: "getJob", method: "GET", pattern: new RegExp(`${JOB}$`), area: "graph" },

@@ -8,15 +8,23 @@ import { ConfigurationError, CredentialError, OidcTokenError } from "./errors";
 export interface AuthSettings {
     tenantId?: string;
     clientId?: string;
+    clientIdFilePath?: string;
     clientSecret?: string;
+    clientSecretFilePath?: string;
     clientCertificatePath?: string;
+    /** Inline base64 PKCS#12 (PFX), as azuread's clientCertificate. */
+    clientCertificate?: string;
     clientCertificatePassword?: string;
     useOidc?: boolean;
     oidcToken?: string;
     oidcTokenFilePath?: string;
     oidcRequestUrl?: string;
     oidcRequestToken?: string;
+    /** Azure DevOps workload identity: the service connection (with SYSTEM_ACCESSTOKEN and SYSTEM_OIDCREQUESTURI). */
+    adoPipelineServiceConnectionId?: string;
+    useAksWorkloadIdentity?: boolean;
     useMsi?: boolean;
+    msiEndpoint?: string;
     useCli?: boolean;
     environment?: string;
     /** Where each setting came from ("azuread:clientId", "ARM_CLIENT_ID"), for error messages. */
@@ -29,21 +37,31 @@ type Key = Exclude<keyof AuthSettings, "sources">;
 export const SETTINGS: [Key, string, string[]][] = [
     ["tenantId", "azuread:tenantId", ["ARM_TENANT_ID"]],
     ["clientId", "azuread:clientId", ["ARM_CLIENT_ID"]],
+    ["clientIdFilePath", "azuread:clientIdFilePath", ["ARM_CLIENT_ID_FILE_PATH"]],
     ["clientSecret", "azuread:clientSecret", ["ARM_CLIENT_SECRET"]],
+    ["clientSecretFilePath", "azuread:clientSecretFilePath", ["ARM_CLIENT_SECRET_FILE_PATH"]],
     ["clientCertificatePath", "azuread:clientCertificatePath", ["ARM_CLIENT_CERTIFICATE_PATH"]],
+    ["clientCertificate", "azuread:clientCertificate", ["ARM_CLIENT_CERTIFICATE"]],
     ["clientCertificatePassword", "azuread:clientCertificatePassword", ["ARM_CLIENT_CERTIFICATE_PASSWORD"]],
     ["useOidc", "azuread:useOidc", ["ARM_USE_OIDC"]],
     ["oidcToken", "azuread:oidcToken", ["ARM_OIDC_TOKEN"]],
     ["oidcTokenFilePath", "azuread:oidcTokenFilePath", ["ARM_OIDC_TOKEN_FILE_PATH"]],
     ["oidcRequestUrl", "azuread:oidcRequestUrl", ["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"]],
-    ["oidcRequestToken", "azuread:oidcRequestToken", ["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"]],
+    ["oidcRequestToken", "azuread:oidcRequestToken", ["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "SYSTEM_ACCESSTOKEN"]],
+    [
+        "adoPipelineServiceConnectionId",
+        "azuread:adoPipelineServiceConnectionId",
+        ["ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID", "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID"],
+    ],
+    ["useAksWorkloadIdentity", "azuread:useAksWorkloadIdentity", ["ARM_USE_AKS_WORKLOAD_IDENTITY"]],
     ["useMsi", "azuread:useMsi", ["ARM_USE_MSI"]],
+    ["msiEndpoint", "azuread:msiEndpoint", ["ARM_MSI_ENDPOINT"]],
     ["useCli", "azuread:useCli", ["ARM_USE_CLI"]],
     ["environment", "azuread:environment", ["ARM_ENVIRONMENT"]],
 ];
-const BOOLEAN_KEYS: Key[] = ["useOidc", "useMsi", "useCli"];
+const BOOLEAN_KEYS: Key[] = ["useOidc", "useMsi", "useCli", "useAksWorkloadIdentity"];
 /** Values never shown anywhere (scrubbed from error text). */
-const SECRET_KEYS: Key[] = ["clientSecret", "clientCertificatePassword", "oidcToken", "oidcRequestToken"];
+const SECRET_KEYS: Key[] = ["clientSecret", "clientCertificate", "clientCertificatePassword", "oidcToken", "oidcRequestToken"];
 
 /** Reads the azuread:* keys from the stack config handed to configure (synchronously). */
 export function readConfig(config: { get(key: string): string | undefined }): Record<string, string> {
@@ -70,6 +88,22 @@ export function resolveAuthSettings(config: Record<string, string>, env: NodeJS.
         (settings as unknown as Record<string, unknown>)[key] = BOOLEAN_KEYS.includes(key) ? /^(true|1|yes)$/i.test(raw.trim()) : raw;
         settings.sources[key] = source;
     }
+    // azuread's *FilePath settings: the value itself wins, as in azuread; the file is read at call time (it may be rotated).
+    for (const [key, fileKey] of [
+        ["clientId", "clientIdFilePath"],
+        ["clientSecret", "clientSecretFilePath"],
+    ] as const) {
+        const file = settings[fileKey];
+        if (settings[key] !== undefined || !file) continue;
+        try {
+            settings[key] = fs.readFileSync(file, "utf8").trim();
+        } catch (e) {
+            throw new ConfigurationError(
+                `cannot read ${file} (from ${settings.sources[fileKey]}): ${(e as NodeJS.ErrnoException).code ?? "unreadable"}. Fix the path or set ${fileKey.replace("FilePath", "")} instead.`,
+            );
+        }
+        settings.sources[key] = `${settings.sources[fileKey]} (${file})`;
+    }
     return settings;
 }
 
@@ -77,6 +111,8 @@ export type CredentialKind =
     | "ClientSecretCredential"
     | "ClientCertificateCredential"
     | "ClientAssertionCredential (OIDC)"
+    | "AzurePipelinesCredential"
+    | "WorkloadIdentityCredential"
     | "ManagedIdentityCredential"
     | "AzureCliCredential"
     | "DefaultAzureCredential";
@@ -102,7 +138,14 @@ export function planCredential(settings: AuthSettings): CredentialPlan {
     if (settings.clientId && settings.tenantId) {
         if (settings.clientCertificatePath)
             return withTenant("ClientCertificateCredential", `certificate from ${from("clientCertificatePath")}`);
+        if (settings.clientCertificate) return withTenant("ClientCertificateCredential", `certificate from ${from("clientCertificate")}`);
         if (settings.clientSecret) return withTenant("ClientSecretCredential", `secret from ${from("clientSecret")}`);
+        if (settings.adoPipelineServiceConnectionId) {
+            return withTenant(
+                "AzurePipelinesCredential",
+                `service connection ${settings.adoPipelineServiceConnectionId} from ${from("adoPipelineServiceConnectionId")}`,
+            );
+        }
         if (settings.useOidc) {
             const source = settings.oidcToken
                 ? from("oidcToken")
@@ -114,7 +157,22 @@ export function planCredential(settings: AuthSettings): CredentialPlan {
             return withTenant("ClientAssertionCredential (OIDC)", `token from ${source}`);
         }
     }
-    if (settings.useMsi) return withTenant("ManagedIdentityCredential", "");
+    if (settings.useAksWorkloadIdentity) {
+        // AKS injects AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE; azuread:* values win.
+        const tenantId = settings.tenantId ?? process.env.AZURE_TENANT_ID;
+        const clientId = settings.clientId ?? process.env.AZURE_CLIENT_ID;
+        return {
+            kind: "WorkloadIdentityCredential",
+            tenantId,
+            clientId,
+            description: `WorkloadIdentityCredential (client ${clientId ?? "none"} from ${settings.clientId ? from("clientId") : "AZURE_CLIENT_ID"}, token file from AZURE_FEDERATED_TOKEN_FILE, useAksWorkloadIdentity from ${from("useAksWorkloadIdentity")})`,
+        };
+    }
+    if (settings.useMsi)
+        return withTenant(
+            "ManagedIdentityCredential",
+            settings.msiEndpoint ? `endpoint ${settings.msiEndpoint} from ${from("msiEndpoint")}` : "",
+        );
     if (settings.useCli) return withTenant("AzureCliCredential", "");
     return {
         kind: "DefaultAzureCredential",
@@ -163,8 +221,10 @@ async function githubIdToken(settings: AuthSettings): Promise<string> {
  * provider's clientCertificatePath is usually a PFX (PKCS#12), so a PFX is converted in memory.
  */
 export function certificatePem(settings: AuthSettings): string {
-    const file = settings.clientCertificatePath!;
-    const raw = fs.readFileSync(file);
+    const inline = !settings.clientCertificatePath;
+    const file = inline ? "the inline certificate" : settings.clientCertificatePath!;
+    const origin = inline ? settings.sources.clientCertificate : settings.sources.clientCertificatePath;
+    const raw = inline ? inlineCertificate(settings) : fs.readFileSync(file);
     if (raw.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return raw.toString("utf8");
     let p12: forge.pkcs12.Pkcs12Pfx;
     try {
@@ -172,7 +232,7 @@ export function certificatePem(settings: AuthSettings): string {
     } catch (e) {
         // No `cause`: forge's error may carry MACs derived from the password. Its message is safe.
         throw new ConfigurationError(
-            `${file} (from ${settings.sources.clientCertificatePath}) is neither PEM nor a PFX that opens with the given password: ${(e as Error).message}`,
+            `${file} (from ${origin}) is neither PEM nor a PFX that opens with the given password: ${(e as Error).message}`,
         );
     }
     const keyBag =
@@ -189,6 +249,35 @@ export interface CredentialEndpointOptions {
     authorityHost: string;
     /** True for a non-Microsoft authority (an emulator), which has no instance discovery endpoint. */
     disableInstanceDiscovery: boolean;
+}
+
+/** The PFX behind azuread's inline clientCertificate (base64), or a ConfigurationError naming the setting. */
+function inlineCertificate(settings: AuthSettings): Buffer {
+    const text = settings.clientCertificate!.replace(/\s+/g, "");
+    const raw = Buffer.from(text, "base64");
+    if (raw.length === 0 || raw.toString("base64").replace(/=+$/, "") !== text.replace(/=+$/, "")) {
+        throw new ConfigurationError(
+            `the client certificate from ${settings.sources.clientCertificate} is not base64; give the PFX (PKCS#12) file base64-encoded (base64 -w0 cert.pfx), or use clientCertificatePath`,
+        );
+    }
+    return raw;
+}
+
+const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
+
+/**
+ * azuread's msiEndpoint is the IMDS token URL. MSAL (behind ManagedIdentityCredential) takes a
+ * custom IMDS host only from AZURE_POD_IDENTITY_AUTHORITY_HOST, with the token path appended, so the
+ * setting is handed over that way (in the provider host's own environment, which nothing else reads).
+ */
+function useMsiEndpoint(settings: AuthSettings): void {
+    const endpoint = settings.msiEndpoint!.replace(/\/+$/, "");
+    if (!/^https?:\/\//.test(endpoint) || !endpoint.endsWith(IMDS_TOKEN_PATH)) {
+        throw new ConfigurationError(
+            `msiEndpoint ${endpoint} (from ${settings.sources.msiEndpoint}) is not an IMDS token URL; give one ending in ${IMDS_TOKEN_PATH}, e.g. http://169.254.169.254${IMDS_TOKEN_PATH}`,
+        );
+    }
+    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = endpoint.slice(0, -IMDS_TOKEN_PATH.length);
 }
 
 /** Builds the @azure/identity credential for a plan. */
@@ -212,7 +301,25 @@ export function createCredential(plan: CredentialPlan, settings: AuthSettings, o
             );
         case "ClientAssertionCredential (OIDC)":
             return new identity.ClientAssertionCredential(settings.tenantId!, settings.clientId!, oidcAssertion(settings), common);
+        case "AzurePipelinesCredential":
+            // It reads SYSTEM_OIDCREQUESTURI itself; the pipeline's SYSTEM_ACCESSTOKEN is the request token.
+            if (!process.env.SYSTEM_OIDCREQUESTURI || !settings.oidcRequestToken) {
+                throw new OidcTokenError(
+                    `adoPipelineServiceConnectionId is set (from ${settings.sources.adoPipelineServiceConnectionId}) but ${!process.env.SYSTEM_OIDCREQUESTURI ? "SYSTEM_OIDCREQUESTURI" : "SYSTEM_ACCESSTOKEN"} is not: ` +
+                        "run in an Azure Pipelines job and map the token into the step (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))",
+                );
+            }
+            return new identity.AzurePipelinesCredential(
+                settings.tenantId!,
+                settings.clientId!,
+                settings.adoPipelineServiceConnectionId!,
+                settings.oidcRequestToken ?? "",
+                common,
+            );
+        case "WorkloadIdentityCredential":
+            return new identity.WorkloadIdentityCredential({ ...common, tenantId: plan.tenantId, clientId: plan.clientId });
         case "ManagedIdentityCredential":
+            if (settings.msiEndpoint) useMsiEndpoint(settings);
             return settings.clientId
                 ? new identity.ManagedIdentityCredential({ clientId: settings.clientId })
                 : new identity.ManagedIdentityCredential();

@@ -110,6 +110,8 @@ export function isInputName(key: string): key is InputName {
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const JOB_ID = /^[A-Za-z0-9._-]+$/;
 const MAX_JOB_ID = 256;
+/** azuread 6's id of a service principal (ServicePrincipal.id, what SynchronizationJob.servicePrincipalId validates). */
+const AZUREAD_SERVICE_PRINCIPAL_ID = /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 const AZUREAD_JOB_ID =
     /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/synchronization\/jobs\/([^/]+)$/;
 
@@ -140,13 +142,22 @@ export function checkTriggers(value: unknown): { canonical: JsonValue; problem?:
     }
 }
 
+/**
+ * The object id inside azuread 6's `/servicePrincipals/{guid}` form; anything else as given. The
+ * resource id, the Graph paths and the outputs all use the bare GUID.
+ */
+export function normalizeServicePrincipalId(value: unknown): unknown {
+    const match = typeof value === "string" ? AZUREAD_SERVICE_PRINCIPAL_ID.exec(value) : null;
+    return match ? match[1] : value;
+}
+
 /** Why a servicePrincipalId is unacceptable, or undefined. */
 export function servicePrincipalIdProblem(value: unknown): string | undefined {
     if (typeof value !== "string" || value === "") {
         return "is required: the object id (GUID) of the service principal that owns the job (e.g. azuread.ServicePrincipal's objectId)";
     }
     if (!GUID.test(value)) {
-        return `${show(value)} is not a GUID; give the service principal's object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f`;
+        return `${show(value)} is not a GUID; give the service principal's object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f, or azuread's id form /servicePrincipals/1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f`;
     }
     return undefined;
 }
@@ -201,8 +212,10 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     }
     if (inputs.timeoutSeconds === undefined || inputs.timeoutSeconds === null) inputs.timeoutSeconds = readSettings().timeoutSeconds;
 
-    if (news.servicePrincipalId !== UNKNOWN) {
-        const problem = servicePrincipalIdProblem(news.servicePrincipalId);
+    const servicePrincipalId = normalizeServicePrincipalId(news.servicePrincipalId);
+    if (servicePrincipalId !== UNKNOWN) {
+        inputs.servicePrincipalId = servicePrincipalId;
+        const problem = servicePrincipalIdProblem(servicePrincipalId);
         if (problem) failures.push({ property: "servicePrincipalId", reason: problem });
     }
     if (news.jobId !== UNKNOWN) {
@@ -213,13 +226,13 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
             const [, owner, jobId] = azureadId;
             inputs.jobId = jobId;
             if (
-                typeof news.servicePrincipalId === "string" &&
-                news.servicePrincipalId !== UNKNOWN &&
-                news.servicePrincipalId.toLowerCase() !== owner.toLowerCase()
+                typeof servicePrincipalId === "string" &&
+                servicePrincipalId !== UNKNOWN &&
+                servicePrincipalId.toLowerCase() !== owner.toLowerCase()
             ) {
                 failures.push({
                     property: "jobId",
-                    reason: `belongs to service principal ${owner}, but servicePrincipalId is ${news.servicePrincipalId}; pass the same service principal to both`,
+                    reason: `belongs to service principal ${owner}, but servicePrincipalId is ${servicePrincipalId}; pass the same service principal to both`,
                 });
             }
         }

@@ -65,8 +65,17 @@ export function jobPath(target: JobTarget): string {
     return `/servicePrincipals/${target.servicePrincipalId}/synchronization/jobs/${target.jobId}`;
 }
 
+/**
+ * By status, not `instanceof`: served from serialized local source, our error classes are copies,
+ * and `instanceof GraphRequestError` is false for errors the Graph layer made.
+ */
 function is404(error: unknown): boolean {
     return (error as { statusCode?: number })?.statusCode === 404;
+}
+
+function isGraphRequestError(error: unknown): error is GraphRequestError {
+    const e = error as Partial<GraphRequestError> | undefined;
+    return typeof e?.statusCode === "number" && typeof e.operation === "string" && typeof e.path === "string";
 }
 
 /** One call on the job; a 404 becomes an error that says what is missing. */
@@ -79,7 +88,7 @@ async function request<T>(
     try {
         return await session.call<T>({ ...call, apiVersion: target.apiVersion }, deadline);
     } catch (e) {
-        if (is404(e) && e instanceof GraphRequestError) throw await diagnoseNotFound(session, target, e, deadline);
+        if (is404(e) && isGraphRequestError(e)) throw await diagnoseNotFound(session, target, e, deadline);
         throw e;
     }
 }
@@ -211,19 +220,88 @@ export async function pauseJob(session: GraphSession, target: JobTarget, deadlin
     }
 }
 
-/** Reads the job; undefined when it (or its service principal) no longer exists. */
-export async function readJobIfExists(session: GraphSession, target: JobTarget, deadline: Deadline): Promise<JobView | undefined> {
+/** Thrown by readJobIfExists when a 404 cannot be trusted: the refresh fails, state stays as it was. */
+export class RefreshDoubtError extends SyncJobStartError {
+    override name = "RefreshDoubtError";
+}
+
+/**
+ * Reads the job for a refresh; undefined only when Graph confirms it is gone: the job answers 404,
+ * its service principal answers 200, and the service principal's job list lacks it. Anything else
+ * (the service principal missing too — a wrong tenant, an emulator's variables sourced by mistake —,
+ * 401/403, no answer) throws, so a refresh never drops a resource on a doubt.
+ */
+export async function readJobIfExists(
+    session: GraphSession,
+    target: JobTarget,
+    deadline: Deadline,
+    tenant?: string,
+): Promise<JobView | undefined> {
+    const path = jobPath(target);
+    let first: unknown;
     try {
         return await session
             .call<unknown>(
-                { operation: "refresh job", method: "GET", path: jobPath(target), apiVersion: target.apiVersion, accept: jobShapeProblem },
+                { operation: "refresh job", method: "GET", path, apiVersion: target.apiVersion, accept: jobShapeProblem },
                 deadline,
             )
             .then(toJobView);
     } catch (e) {
-        if (is404(e)) return undefined;
-        throw e;
+        if (!is404(e)) throw e;
+        first = e;
     }
+    const where = `${session.endpoints.graphEndpoint}${tenant ? ` (tenant ${tenant})` : ""}`;
+    const fix =
+        "The resource is kept in state. If you deleted it on purpose, remove the resource from the program or run `pulumi state delete`.";
+    const servicePrincipalPath = `/servicePrincipals/${target.servicePrincipalId}`;
+    try {
+        await session.call<unknown>(
+            { operation: "refresh: look up service principal", method: "GET", path: servicePrincipalPath, apiVersion: target.apiVersion },
+            deadline,
+        );
+    } catch (e) {
+        if (is404(e)) {
+            throw new RefreshDoubtError(
+                `refresh failed: job ${target.jobId} answered 404 and service principal ${target.servicePrincipalId} was not found either at ${where}: ` +
+                    `wrong tenant or credentials (ARM_TENANT_ID, azuread:tenantId, an emulator's variables still set)? ${fix}`,
+                { cause: first },
+            );
+        }
+        // Reading a service principal needs Application.Read.All, which a synchronization-only identity
+        // may lack; its job list (below) proves the service principal exists just as well.
+        if ((e as { statusCode?: number })?.statusCode !== 403) {
+            throw new RefreshDoubtError(
+                `refresh failed: job ${target.jobId} answered 404, and the service principal could not be checked (${(e as Error).message}). ${fix}`,
+                { cause: e },
+            );
+        }
+    }
+    let jobs: JobView[];
+    try {
+        const list = await session.call<{ value?: unknown[] }>(
+            {
+                operation: "refresh: list jobs",
+                method: "GET",
+                path: `${servicePrincipalPath}/synchronization/jobs`,
+                apiVersion: target.apiVersion,
+            },
+            deadline,
+        );
+        jobs = (list.value ?? []).map(toJobView);
+    } catch (e) {
+        throw new RefreshDoubtError(
+            `refresh failed: job ${target.jobId} answered 404, and the jobs of service principal ${target.servicePrincipalId} could not be listed ` +
+                `(${(e as Error).message}). ${fix}`,
+            { cause: e },
+        );
+    }
+    if (jobs.some((job) => job.id === target.jobId)) {
+        throw new RefreshDoubtError(
+            `refresh failed: job ${target.jobId} answered 404 but is listed on service principal ${target.servicePrincipalId}; try the refresh again. ${fix}`,
+            { cause: first },
+        );
+    }
+    return undefined;
 }
 
 export interface StartOptions {

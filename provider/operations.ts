@@ -19,7 +19,18 @@ const processState: {
     config: Record<string, string>;
     sessions: Record<string, GraphSession>;
     locks: Record<string, Promise<unknown>>;
-} = { config: {}, sessions: {}, locks: {} };
+    /**
+     * Jobs a create or update ran on in this process. The engine runs one dynamic-provider host per
+     * deployment, and a replace or rename creates the new resource before it deletes the old one: a
+     * delete that finds its job here must not pause what the new resource just started.
+     */
+    claimed: Record<string, string>;
+} = { config: {}, sessions: {}, locks: {}, claimed: {} };
+
+/** One key per job, whatever the case of the GUID the program gave. */
+function jobKey(session: GraphSession, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
+    return `${session.endpoints.graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
+}
 
 /**
  * Stack config arrives here. It must be stored before any await: the host caches the provider
@@ -34,7 +45,15 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
     const auth = resolveAuthSettings(processState.config, process.env);
     const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
     const plan = planCredential(auth);
-    const key = JSON.stringify([endpoints.graphEndpoint, endpoints.authorityHost, plan.kind, plan.tenantId, plan.clientId]);
+    // The description names each setting's source (never a secret): a changed msiEndpoint or file path is a new credential.
+    const key = JSON.stringify([
+        endpoints.graphEndpoint,
+        endpoints.authorityHost,
+        plan.kind,
+        plan.tenantId,
+        plan.clientId,
+        plan.description,
+    ]);
     let session = processState.sessions[key];
     if (!session) {
         const create = () =>
@@ -121,6 +140,7 @@ function afterAction(previous: History, action: StartResult["action"], at: strin
 async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
     const target = targetOf(inputs);
+    processState.claimed[jobKey(session, inputs)] = id;
     let result: StartResult;
     try {
         result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => {
@@ -169,6 +189,7 @@ export async function update(id: string, olds: ProviderOutputs, news: ProviderIn
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
     if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart") };
     if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start") };
+    processState.claimed[jobKey(sessionFor(news), news)] = id;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
     return { outs: outputs(news, olds, historyOf(olds)) };
 }
@@ -179,8 +200,9 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
             `refresh of ${id} failed: the state has no servicePrincipalId/jobId (pulumi import of a dynamic resource is not supported; declare the resource and run up instead)`,
         );
     }
-    const job = await readJobIfExists(sessionFor(props), targetOf(props), deadlineIn(timeoutOf(props)));
-    // Gone: an empty id removes the resource from state (the host cannot encode an absent id).
+    const session = sessionFor(props);
+    const job = await readJobIfExists(session, targetOf(props), deadlineIn(timeoutOf(props)), session.credential.tenantId);
+    // Confirmed gone: an empty id removes the resource from state (the host cannot encode an absent id).
     if (!job) return { id: "", props: {} as ProviderOutputs };
     return {
         id,
@@ -191,5 +213,15 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {
     if (props.onDelete !== "pause") return;
     const session = sessionFor(props);
-    await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => pauseJob(session, targetOf(props), deadlineIn(timeoutOf(props))));
+    await withJobLock(`${session.endpoints.graphEndpoint}${id}`, async () => {
+        if (processState.claimed[jobKey(session, props)]) {
+            // The dynamic provider host has no channel to the engine's log and delete returns nothing:
+            // stderr is what reaches the engine (shown with `pulumi up --logtostderr -v=9` or in its logs).
+            process.stderr.write(
+                `pulumi-entra-sync: delete of ${id} did not pause job ${props.jobId}: another SyncJobStart created, started or updated it in this deployment (a replace or rename); the job keeps running.\n`,
+            );
+            return;
+        }
+        await pauseJob(session, targetOf(props), deadlineIn(timeoutOf(props)));
+    });
 }

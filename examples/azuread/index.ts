@@ -13,8 +13,9 @@ const scimToken = config.requireSecret("scimToken");
 const template = azuread.getApplicationTemplateOutput({ displayName: "Azure Databricks SCIM Provisioning Connector" });
 const app = new azuread.ApplicationFromTemplate("scim", { displayName: "scim-provisioning", templateId: template.templateId });
 
+// azuread 6 validates servicePrincipalId as /servicePrincipals/{objectId}: app.servicePrincipalId is that form.
 const secret = new azuread.SynchronizationSecret("scim", {
-    servicePrincipalId: app.servicePrincipalObjectId,
+    servicePrincipalId: app.servicePrincipalId,
     credentials: [
         { key: "BaseAddress", value: scimUrl },
         { key: "SecretToken", value: scimToken },
@@ -24,7 +25,7 @@ const secret = new azuread.SynchronizationSecret("scim", {
 const job = new azuread.SynchronizationJob(
     "scim",
     {
-        servicePrincipalId: app.servicePrincipalObjectId,
+        servicePrincipalId: app.servicePrincipalId,
         templateId: "dataBricks",
         enabled: true,
     },
@@ -37,7 +38,7 @@ const schemaRevision = "2026-11-01";
 const resume = new SyncJobStart(
     "resume-scim",
     {
-        servicePrincipalId: app.servicePrincipalObjectId,
+        servicePrincipalId: app.servicePrincipalId, // azuread's /servicePrincipals/{objectId}; stored as the GUID
         jobId: job.id, // azuread's id (/servicePrincipals/{id}/synchronization/jobs/{jobId}) is accepted as is
         triggers: {
             // A digest, not the token: triggers are stored in state (as a secret, since this derives from one).

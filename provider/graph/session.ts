@@ -7,6 +7,7 @@ import { Deadline, remainingMs, sleepWithin } from "./deadline";
 import { CallProgress, explainAnswer, GraphAnswer, infoOf, spent } from "./explain";
 import { Limiter } from "./limiter";
 import { AttemptOptions, backoffMs, BodyReadingHandler, claimsOf, GraphOriginAuthHandler, retryAfterMs, transportCause } from "./transport";
+import { proxyFetchOptions } from "./proxy";
 
 /** One request to Graph, as the job code describes it. */
 export interface GraphCall {
@@ -60,6 +61,8 @@ export class GraphSession {
             baseUrl: endpoints.graphEndpoint,
             middleware: chain,
             customHosts: isMicrosoftGraphHost(endpoints.graphEndpoint) ? undefined : new Set([host]),
+            // fetchOptions are copied into every request's fetch options (a proxy's dispatcher, if any).
+            fetchOptions: proxyFetchOptions() as RequestInit,
         });
     }
 

@@ -29,7 +29,10 @@ describe("examples/azuread through the provider host (azuread mocked)", function
                 PULUMI_CONFIG_SECRET_KEYS: JSON.stringify([`${PROJECT}:scimToken`]),
                 ENTRA_SYNC_MOCKS: JSON.stringify({
                     resources: {
-                        "azuread:index/applicationFromTemplate:ApplicationFromTemplate": { state: { servicePrincipalObjectId: sp } },
+                        // azuread 6's real forms: ids are /servicePrincipals/{objectId}; objectId is the bare GUID.
+                        "azuread:index/applicationFromTemplate:ApplicationFromTemplate": {
+                            state: { servicePrincipalId: `/servicePrincipals/${sp}`, servicePrincipalObjectId: sp },
+                        },
                         "azuread:index/synchronizationJob:SynchronizationJob": {
                             id: `/servicePrincipals/${sp}/synchronization/jobs/${job}`,
                         },
@@ -59,6 +62,10 @@ describe("examples/azuread through the provider host (azuread mocked)", function
             ["create true"],
         );
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
+        assert.deepStrictEqual(
+            emu.filter({ kind: "start" }).map((entry) => entry.servicePrincipalId),
+            [emu.seed.servicePrincipalId],
+        );
         const r = Object.values(engine.resources)[0];
         assert.strictEqual(r.id, `${emu.seed.servicePrincipalId}/${emu.seed.quarantinedJobId}`);
         assert.deepStrictEqual([r.outputs.jobId, r.outputs.status, r.outputs.waitFor], [emu.seed.quarantinedJobId, "Active", "active"]);
@@ -81,5 +88,48 @@ describe("examples/azuread through the provider host (azuread mocked)", function
         );
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
         assert.strictEqual(Object.values(engine.resources)[0].outputs.startCount, 2);
+    });
+});
+
+describe("examples/quickstart through the provider host (azuread mocked in its 6.x forms)", function () {
+    this.timeout(120_000);
+    it("passes the data source's /servicePrincipals/{id} to both azuread and SyncJobStart; Graph gets the GUID", async () => {
+        const emu = await startTestEmulator();
+        const sp = emu.seed.servicePrincipalId;
+        const job = emu.seed.pausedJobId;
+        const stack = await startTestStack(emu, {
+            program: path.join(repoRoot, "examples/quickstart/index.ts"),
+            project: "entra-sync-quickstart",
+            env: {
+                ENTRA_SYNC_MOCKS: JSON.stringify({
+                    resources: {
+                        "azuread:index/synchronizationJob:SynchronizationJob": {
+                            id: `/servicePrincipals/${sp}/synchronization/jobs/${job}`,
+                        },
+                    },
+                    calls: {
+                        "azuread:index/getServicePrincipal:getServicePrincipal": { id: `/servicePrincipals/${sp}`, objectId: sp },
+                    },
+                }),
+            },
+        });
+        try {
+            const program = await stack.program({ config: { secretVersion: "1" } }, "up");
+            assert.strictEqual(program.error, undefined);
+            assert.strictEqual(program.resources[0].inputs.servicePrincipalId, `/servicePrincipals/${sp}`);
+            assert.deepStrictEqual(
+                (await stack.engine.up(program)).map((s) => `${s.op} ${s.ok} ${s.error ?? ""}`.trim()),
+                ["create true"],
+            );
+            assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
+            assert.deepStrictEqual(
+                emu.filter({ kind: "start" }).map((entry) => [entry.servicePrincipalId, entry.jobId]),
+                [[sp, job]],
+            );
+            assert.strictEqual(Object.values(stack.engine.resources)[0].id, `${sp}/${job}`);
+        } finally {
+            await stack.stop();
+            await emu.close();
+        }
     });
 });

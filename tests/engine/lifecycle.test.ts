@@ -119,6 +119,9 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         assert.strictEqual(emu.requests.length, 0);
         assert.deepStrictEqual([stack.outputs("resume").waitTimeoutSeconds, stack.outputs("resume").status], [60, "Active"]);
 
+        // A new deployment is a new provider host (one that did not touch the old job: see refresh-replace.test.ts).
+        stack = await stack.restart();
+        emu.clearLog();
         assert.deepStrictEqual(summary(await stack.up([resume({ onDelete: "none" }, emu.seed.quarantinedJobId)])), ["replace resume"]);
         // Create the replacement first, then delete the old resource with its own settings (onDelete: pause).
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob", "POST pause"]);
@@ -170,6 +173,8 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
 
     it("refresh of a deleted job removes it from state; delete pauses under onDelete pause, and tolerates a missing job", async () => {
         await stack.up([resume({ onDelete: "pause" })]);
+        // destroy is its own deployment, on its own provider host.
+        stack = await stack.restart();
         emu.clearLog();
         assert.deepStrictEqual(summary(await stack.destroy()), ["delete resume"]);
         assert.deepStrictEqual(emu.graphCalls(), ["POST pause"]);
@@ -180,12 +185,16 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         emu.clearLog();
         const gone = await stack.refresh();
         assert.deepStrictEqual(summary(gone), ["removed resume"], JSON.stringify(gone));
-        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"]);
+        // Gone only once the service principal is found without the job (tests/engine/refresh-replace.test.ts).
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "GET getServicePrincipal", "GET listJobs"]);
         assert.deepStrictEqual(Object.keys(stack.engine.resources), []);
 
         await stack.up([resume({ onDelete: "pause" }, emu.seed.quarantinedJobId)]);
         emu.deleteJob(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId);
+        stack = await stack.restart();
+        emu.clearLog();
         assert.deepStrictEqual(summary(await stack.destroy()), ["delete resume"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["POST pause"]);
     });
 
     it("a secret triggers value stays secret in state; neither it nor the client secret is in __provider or host output", async () => {

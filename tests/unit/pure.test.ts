@@ -1,6 +1,8 @@
 import { Limiter } from "../../provider/graph/limiter";
 import { claimsOf, retryAfterMs } from "../../provider/graph/transport";
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as fc from "fast-check";
 import { endpointProblem, isMicrosoftAuthority, resolveEndpoints } from "../../provider/clouds";
 import { planCredential, resolveAuthSettings, scrub } from "../../provider/credentials";
@@ -116,7 +118,7 @@ describe("check: inputs", () => {
             }),
             {
                 servicePrincipalId:
-                    '"my-app" is not a GUID; give the service principal\'s object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f',
+                    "\"my-app\" is not a GUID; give the service principal's object id, such as 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f, or azuread's id form /servicePrincipals/1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f",
                 jobId: '"../../applications" has characters a job id never has; use letters, digits, ".", "-" and "_" only (e.g. scim.0123456789abcdef0123456789abcdef)',
                 startPolicy: '"sometimes" is not one of "ifNotActive", "always"',
                 waitFor: '"forever" is not one of "none", "active", "cycle"',
@@ -175,6 +177,17 @@ describe("check: inputs", () => {
             failuresOf({ servicePrincipalId: SP, jobId: `/servicePrincipals/${SP}/synchronization/jobs/a%2F..` }).jobId,
             /has characters a job id never has/,
         );
+    });
+
+    it("accepts azuread 6's /servicePrincipals/{guid} (check gives the GUID); a job id of the same GUID in another case is no mismatch", () => {
+        const azureadSp = `/servicePrincipals/${SP}`;
+        const { inputs, failures } = checkInputs({
+            servicePrincipalId: azureadSp,
+            jobId: `/servicePrincipals/${SP.toUpperCase()}/synchronization/jobs/${JOB}`,
+        });
+        assert.deepStrictEqual([inputs.servicePrincipalId, inputs.jobId, failures], [SP, JOB, []]);
+        assert.match(failuresOf({ servicePrincipalId: "/servicePrincipals/my-app", jobId: JOB }).servicePrincipalId, /is not a GUID/);
+        assert.match(failuresOf({ servicePrincipalId: `${azureadSp}/extra`, jobId: JOB }).servicePrincipalId, /is not a GUID/);
     });
 
     it("passes unknown (preview) values through unchecked", () => {
@@ -367,5 +380,14 @@ describe("transport helpers", () => {
         assert.strictEqual(claimsOf(new Headers({ "WWW-Authenticate": header })), claims);
         assert.strictEqual(claimsOf(new Headers({ "WWW-Authenticate": 'Bearer realm=""' })), undefined);
         assert.strictEqual(claimsOf(new Headers()), undefined);
+    });
+});
+
+describe("docs", () => {
+    it("the README's quick start is examples/quickstart/index.ts (the program the engine test deploys)", () => {
+        const root = path.resolve(__dirname, "../..");
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf("In your own Pulumi TypeScript program")))?.[1];
+        assert.strictEqual(block?.trim(), fs.readFileSync(path.join(root, "examples/quickstart/index.ts"), "utf8").trim());
     });
 });
