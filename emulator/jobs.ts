@@ -139,7 +139,7 @@ export function pause(job: JobRecord): void {
 
 /** Applies time-driven transitions after a start (lazily, on every read). */
 export function settle(job: JobRecord, now = Date.now()): void {
-    settleRun(job.runs, now);
+    settleRun(job.runs, now, { active: job.statusCode === "Active" });
     if (job.startedAt === undefined || job.statusCode !== "NotRun") return;
     const elapsed = now - job.startedAt;
     const a = job.afterStart;

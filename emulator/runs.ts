@@ -23,6 +23,8 @@ export interface RunCounts {
 export interface RunPlan {
     /** Time from the run's beginning to its end. @default 200 */
     delayMs?: number;
+    /** An active job runs again this long after its last run ended (Graph: the schedule's interval, 40 min). @default 1000 */
+    intervalMs?: number;
     /** @default "succeeded" */
     outcome?: RunOutcome;
     counts?: Partial<RunCounts>;
@@ -78,8 +80,22 @@ export function beginRun(history: RunHistory, now: number, activityIdentifier: s
     };
 }
 
-/** Ends the run in progress if its time has come. */
-export function settleRun(history: RunHistory, now: number): void {
+/**
+ * Ends the run in progress if its time has come; an active job then runs again every intervalMs,
+ * as its schedule does (caught up lazily, on the next read).
+ */
+export function settleRun(history: RunHistory, now: number, options: { active?: boolean } = {}): void {
+    for (let runs = 0; runs < 10_000; runs++) {
+        endRun(history, now);
+        const last = history.last;
+        if (history.current || !options.active || last?.timeEnded === undefined) return;
+        const next = last.timeEnded + (history.plan.intervalMs ?? 1000);
+        if (next > now) return;
+        beginRun(history, next, `scheduled-${next}`);
+    }
+}
+
+function endRun(history: RunHistory, now: number): void {
     const run = history.current;
     if (!run || now < run.endsAt) return;
     const outcome = history.plan.outcome ?? "succeeded";

@@ -178,7 +178,8 @@ export function normalizeRestartScope(value: unknown): { scope: string; problem?
         };
     }
     const unknown = names.filter((name) => !RESET_SCOPES.some((known) => known.toLowerCase() === name.toLowerCase()));
-    if (unknown.length) return { problem: `${unknown.map((name) => JSON.stringify(name)).join(", ")} is not one of ${RESET_SCOPES.join(", ")}` };
+    if (unknown.length)
+        return { problem: `${unknown.map((name) => JSON.stringify(name)).join(", ")} is not one of ${RESET_SCOPES.join(", ")}` };
     const wanted = new Set(names.map((name) => name.toLowerCase()));
     return { scope: RESET_SCOPES.filter((known) => wanted.has(known.toLowerCase())).join(", ") };
 }

@@ -12,7 +12,7 @@ import type { GraphSession } from "./graph";
 import { Deadline, sleepWithin } from "./graph/deadline";
 import { OutcomeUnknown } from "./graph/session";
 import { backoffMs } from "./graph/transport";
-import { waitForCycle } from "./runs";
+import { jobSeenBy, waitForCycle } from "./runs";
 import type { ApiVersion, LastRun, StartPolicy, WaitFor } from "./inputs";
 
 /** The synchronization job as read from Graph (what the resource reports). */
@@ -33,7 +33,10 @@ export function toJobView(body: any): JobView {
         scheduleState: body?.schedule?.state ?? undefined,
         quarantineReason: body?.status?.quarantine?.reason ?? undefined,
         lastRun: toLastRun(body?.status?.lastExecution),
-        troubleshootingUrl: typeof body?.status?.troubleshootingUrl === "string" && body.status.troubleshootingUrl ? body.status.troubleshootingUrl : undefined,
+        troubleshootingUrl:
+            typeof body?.status?.troubleshootingUrl === "string" && body.status.troubleshootingUrl
+                ? body.status.troubleshootingUrl
+                : undefined,
     };
 }
 
@@ -344,14 +347,15 @@ export class FailedAfterStart extends SyncJobStartError {
  */
 export async function ensureStarted(session: GraphSession, target: JobTarget, options: StartOptions): Promise<StartResult> {
     // waitFor "cycle" needs the run before the start (the one not to wait for), so it reads under "always" too.
-    const before = options.startPolicy === "ifNotActive" || options.waitFor === "cycle" ? await getJob(session, target, options.deadline) : undefined;
+    const before =
+        options.startPolicy === "ifNotActive" || options.waitFor === "cycle" ? await getJob(session, target, options.deadline) : undefined;
     // The Graph docs: start only a job that is paused or in quarantine, never one that runs.
     if (before && options.startPolicy === "ifNotActive" && isRunning(before)) {
         if (options.waitFor !== "cycle") return { action: "skipped", job: before };
         try {
             return { action: "skipped", job: await waitForCycle(session, target, before.lastRun, options) };
         } catch (e) {
-            throw new FailedAfterStart(e as Error, undefined, before, "skipped");
+            throw new FailedAfterStart(e as Error, undefined, jobSeenBy(e) ?? before, "skipped");
         }
     }
     await startJob(session, target, options.deadline);
@@ -362,7 +366,7 @@ export async function ensureStarted(session: GraphSession, target: JobTarget, op
         if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options);
         if (options.waitFor === "cycle") job = await waitForCycle(session, target, before?.lastRun, options, job);
     } catch (e) {
-        throw new FailedAfterStart(e as Error, startedAt, job);
+        throw new FailedAfterStart(e as Error, startedAt, jobSeenBy(e) ?? job);
     }
     return { action: "started", job, startedAt };
 }

@@ -12,6 +12,11 @@ import { backoffMs } from "./graph/transport";
 import type { LastRun } from "./inputs";
 import { FailedAfterStart, getJob, JobTarget, jobPath, JobView, StartOptions, StartResult, waitUntilActive } from "./jobs";
 
+/** The job as a failed cycle wait last read it (a Failed run is state worth keeping). */
+export function jobSeenBy(error: unknown): JobView | undefined {
+    return (error as { job?: JobView })?.job;
+}
+
 /** Whether `run` began after `baseline` (the run read before the action); any run counts when there was none. */
 export function isLaterRun(run: LastRun | undefined, baseline: LastRun | undefined): boolean {
     if (!run?.timeBegan) return false;
@@ -37,12 +42,18 @@ export async function waitForCycle(
         if (job.status === "Quarantine") throw new JobQuarantinedError(path, job.quarantineReason ?? "Unknown");
         const run = job.lastRun;
         if (run?.timeEnded && isLaterRun(run, baseline)) {
-            if (run.state === "Failed") throw new RunFailedError(path, run.errorCode, run.errorMessage, job.troubleshootingUrl);
+            if (run.state === "Failed")
+                throw Object.assign(new RunFailedError(path, run.errorCode, run.errorMessage, job.troubleshootingUrl), { job });
             return job;
         }
         if (Date.now() + options.pollIntervalMs > ends) {
             const seen = run && isLaterRun(run, baseline) ? `a run began at ${run.timeBegan} and has not ended` : "no new run began";
-            throw new WaitTimeoutError(path, options.waitTimeoutSeconds, `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}; ${seen}`, "cycle");
+            throw new WaitTimeoutError(
+                path,
+                options.waitTimeoutSeconds,
+                `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}; ${seen}`,
+                "cycle",
+            );
         }
         await sleep(options.pollIntervalMs);
         job = await getJob(session, target, options.waitDeadline, "wait for provisioning cycle");
@@ -54,7 +65,12 @@ export async function waitForCycle(
  * unknown the job is read, and it is sent again only if the job is still not running (a restart
  * leaves the job running; a job that is running may have been restarted, so it is not sent again).
  */
-export async function restartJob(session: GraphSession, target: JobTarget, resetScope: string, deadline: StartOptions["deadline"]): Promise<void> {
+export async function restartJob(
+    session: GraphSession,
+    target: JobTarget,
+    resetScope: string,
+    deadline: StartOptions["deadline"],
+): Promise<void> {
     const call = {
         operation: "restart job",
         method: "POST" as const,
@@ -102,7 +118,7 @@ export async function ensureRestarted(
         if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options);
         if (options.waitFor === "cycle") job = await waitForCycle(session, target, before?.lastRun, options, job);
     } catch (e) {
-        throw new FailedAfterStart(e as Error, startedAt, job, "restarted");
+        throw new FailedAfterStart(e as Error, startedAt, jobSeenBy(e) ?? job, "restarted");
     }
     return { action: "restarted", job, startedAt };
 }

@@ -7,7 +7,8 @@ import * as fc from "fast-check";
 import { endpointProblem, isMicrosoftAuthority, resolveEndpoints } from "../../provider/clouds";
 import { planCredential, resolveAuthSettings, scrub } from "../../provider/credentials";
 import { decide, isStopped } from "../../provider/diff";
-import { checkInputs, DEFAULTS, UNKNOWN } from "../../provider/inputs";
+import { checkInputs, DEFAULTS, normalizeRestartScope, UNKNOWN } from "../../provider/inputs";
+import { isLaterRun } from "../../provider/runs";
 import { canonicalize, canonicalJson, MAX_TRIGGERS_BYTES, triggersEqual, TriggersValueError } from "../../provider/triggers";
 
 const SP = "1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f";
@@ -389,5 +390,58 @@ describe("docs", () => {
         const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
         const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf("In your own Pulumi TypeScript program")))?.[1];
         assert.strictEqual(block?.trim(), fs.readFileSync(path.join(root, "examples/quickstart/index.ts"), "utf8").trim());
+    });
+});
+
+describe("restart: restartScope, the restart decision, the run to wait for", () => {
+    const SP = "1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f";
+    const base = { servicePrincipalId: SP, jobId: "scim.1", ...DEFAULTS, timeoutSeconds: 120 };
+
+    it("restartScope: any case and spacing, in canonical order; None, ConnectorDataStore and unknown names refused", () => {
+        assert.deepStrictEqual(normalizeRestartScope(" escrows,WATERMARK "), { scope: "Watermark, Escrows" });
+        assert.deepStrictEqual(normalizeRestartScope("Full"), { scope: "Full" });
+        assert.match(String(normalizeRestartScope("None").problem), /^None is documented by Microsoft as "DO NOT USE"/);
+        assert.match(String(normalizeRestartScope("connectordatastore").problem), /DO NOT USE/);
+        assert.match(
+            String(normalizeRestartScope("Watermark, Cache").problem),
+            /^"Cache" is not one of Watermark, Escrows, QuarantineState, ForceDeletes, Full/,
+        );
+        assert.match(String(normalizeRestartScope("").problem), /is not a comma-separated list/);
+        assert.deepStrictEqual(
+            checkInputs({ ...base, restartScope: "None" }).failures.map((f) => f.property),
+            ["restartScope"],
+        );
+    });
+
+    it("restartTriggers: a change of a value in state restarts; absent → set records; with triggers: one restart, no start; unknown in preview is a change", () => {
+        const olds = { ...base, restartTriggers: { m: 1 }, status: "Active", scheduleState: "Active", startCount: 1 };
+        assert.deepStrictEqual(decide(olds, { ...base, restartTriggers: { m: 1 } }).changes, false);
+        assert.deepStrictEqual(decide(olds, { ...base, restartTriggers: { m: 2 } }), {
+            changes: true,
+            replaces: [],
+            changed: ["restartTriggers"],
+            start: false,
+            restart: true,
+        });
+        const together = decide(olds, { ...base, triggers: 2, restartTriggers: { m: 2 } });
+        assert.deepStrictEqual([together.start, together.restart], [false, true]);
+        const absent = decide({ ...olds, restartTriggers: undefined }, { ...base, restartTriggers: { m: 1 } });
+        assert.deepStrictEqual([absent.changes, absent.start, absent.restart], [true, false, false]);
+        assert.deepStrictEqual(decide(olds, { ...base, restartTriggers: UNKNOWN }).changed, ["restartTriggers"]);
+        assert.deepStrictEqual(decide(olds, { ...base, restartTriggers: { m: 1 }, restartScope: "Full" }), {
+            changes: true,
+            replaces: [],
+            changed: ["restartScope"],
+            start: false,
+            restart: false,
+        });
+    });
+
+    it("the run to wait for is one that began after the run read before the action", () => {
+        const before = { timeBegan: "2026-11-23T01:00:00Z", timeEnded: "2026-11-23T01:05:00Z" };
+        assert.strictEqual(isLaterRun({ timeBegan: "2026-11-23T01:00:00Z" }, before), false);
+        assert.strictEqual(isLaterRun({ timeBegan: "2026-11-23T01:06:00.000Z" }, before), true);
+        assert.strictEqual(isLaterRun({ timeBegan: "2026-11-23T00:59:00Z" }, undefined), true);
+        assert.strictEqual(isLaterRun(undefined, before), false);
     });
 });
