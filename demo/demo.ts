@@ -115,7 +115,12 @@ async function main(): Promise<void> {
     const paused = emu.seed.pausedJobId;
     const quarantined = emu.seed.quarantinedJobId;
     // DefaultAzureCredential, narrowed to the emulator's AZURE_* client (no IMDS probe, no az).
-    const env: NodeJS.ProcessEnv = { ...emu.environment(), AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential" };
+    // Polls every 0.5 s (default 5 s): the emulator's provisioning runs take 0.2 s.
+    const env: NodeJS.ProcessEnv = {
+        ...emu.environment(),
+        AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential",
+        ENTRA_SYNC_POLL_INTERVAL_SECONDS: "0.5",
+    };
     const driver: Driver = onPath("pulumi") ? await CliDriver.start(env) : await HarnessDriver.start(env);
 
     const state = (jobId: string) => {
@@ -177,6 +182,19 @@ async function main(): Promise<void> {
         expect(emu.count({ kind: "start" }) === 1 && state(paused) === "Active", "the drifted job started again");
         console.log(`   ${calls()}`);
         console.log(`   after: ${jobs()}`);
+
+        step(7, "the attribute mappings change: restartTriggers.mappingsRevision 1 -> 2, waitFor: cycle");
+        console.log(`   result: ${ops(await driver.up({ secretVersion: "2", mappingsRevision: "2", waitFor: "cycle" }))}`);
+        const record = emu.job(sp, paused)!;
+        const run = record.runs.last;
+        expect(
+            record.restarts === 1 && emu.count({ kind: "start" }) === 0 && run?.state === "Succeeded" && run.timeBegan >= record.startedAt!,
+            "one restart, no start, and the run after it succeeded",
+        );
+        console.log(`   ${calls()}`);
+        console.log(
+            `   restart body resetScope: "${record.lastResetScope}"; the run after it: ${run!.state}, ${run!.counts.exported} exported (a full run: the watermark was reset)`,
+        );
         console.log("\ndemo finished: every step behaved as described.");
     } finally {
         await driver.close();

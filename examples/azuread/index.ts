@@ -1,6 +1,6 @@
 // The real-world stack: an enterprise app from the gallery, its provisioning secret and job
 // (managed by @pulumi/azuread), and SyncJobStart to make sure the job runs after every change
-// of the secret or the schema. Credentials: the same azuread:* config the azuread provider uses.
+// of the secret, and restart it when the attribute mappings change. Credentials: the same azuread:* config the azuread provider uses.
 import * as azuread from "@pulumi/azuread";
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
@@ -32,8 +32,18 @@ const job = new azuread.SynchronizationJob(
     { dependsOn: [secret] },
 );
 
-// Bump when attribute mappings change; the job is started again.
-const schemaRevision = "2026-11-01";
+// The attribute mappings and scoping filter this stack owns for the job. azuread does not deploy a
+// synchronization schema, so it is applied by your own step (Graph's PUT …/jobs/{id}/schema, or the
+// admin center); its digest is what restarts provisioning when it changes, so existing users are
+// evaluated again, not only the next changes.
+const mappings = {
+    userName: "userPrincipalName",
+    'emails[type eq "work"].value': "mail",
+    displayName: "displayName",
+    active: 'Switch([IsSoftDeleted], , "False", "True", "True", "False")',
+    scope: { department: ["Engineering", "Data"] },
+};
+const mappingsDigest = crypto.createHash("sha256").update(JSON.stringify(mappings)).digest("hex");
 
 const resume = new SyncJobStart(
     "resume-scim",
@@ -43,8 +53,9 @@ const resume = new SyncJobStart(
         triggers: {
             // A digest, not the token: triggers are stored in state (as a secret, since this derives from one).
             secret: scimToken.apply((t) => crypto.createHash("sha256").update(`${scimUrl}\n${t}`).digest("hex")),
-            schemaRevision,
         },
+        // A change of the mappings restarts the job (a new secret only resumes it).
+        restartTriggers: { mappings: mappingsDigest },
         waitFor: "active",
         waitTimeoutSeconds: 600,
         ensureActive: true,

@@ -15,10 +15,15 @@ if (!servicePrincipalId || !jobId) {
 const secretVersion = config.get("secretVersion") ?? "1";
 const schemaRevision = config.get("schemaRevision") ?? "2026-11-01";
 
+// Bump this when attribute mappings or scoping change: the job is restarted, so existing users are evaluated again.
+const mappingsRevision = config.get("mappingsRevision") ?? "1";
+
 const resume = new SyncJobStart("resume-scim", {
     servicePrincipalId,
     jobId,
     triggers: { secretVersion, schemaRevision },
+    restartTriggers: { mappingsRevision },
+    waitFor: (config.get("waitFor") as "none" | "active" | "cycle" | undefined) ?? "none",
     ensureActive: config.getBoolean("ensureActive") ?? true,
 });
 
@@ -32,4 +37,5 @@ export const jobStatus = resume.status;
 export const scheduleState = resume.scheduleState;
 export const lastAction = resume.lastAction;
 export const startCount = resume.startCount;
+export const lastRun = resume.lastRun;
 export const quarantinedJobStatus = resumeQuarantined?.status;
