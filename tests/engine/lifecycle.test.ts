@@ -39,7 +39,10 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         assert.ok(typeof outs.startedAt === "string" && !Number.isNaN(Date.parse(outs.startedAt as string)));
         // The start began a provisioning run; it is still in progress (no state, no timeEnded).
         const lastRun = outs.lastRun as Record<string, unknown>;
-        assert.deepStrictEqual({ ...lastRun, timeBegan: typeof lastRun.timeBegan }, { timeBegan: "string", countExported: 10, countEscrowed: 0 });
+        assert.deepStrictEqual(
+            { ...lastRun, timeBegan: typeof lastRun.timeBegan },
+            { timeBegan: "string", countExported: 10, countEscrowed: 0 },
+        );
         assert.deepStrictEqual(
             { ...outs, startedAt: "<time>", lastRun: "<run>" },
             {
