@@ -2,6 +2,7 @@ import type { TokenCredential } from "@azure/identity";
 import {
     AuthenticationHandler,
     Client,
+    Context,
     HTTPMessageHandler,
     Middleware,
     RedirectHandler,
@@ -14,8 +15,8 @@ import { Endpoints, isMicrosoftGraphHost } from "../clouds";
 import type { CachedCredential } from "../credentials";
 import type { Limits } from "../settings";
 import { explain } from "./explain";
-import { Limiter } from "./limiter";
-import { budgetedRetryOptions, CallBudget, TransportRetryHandler } from "./transport";
+import { isThrottle as isThrottleStatus, Limiter } from "./limiter";
+import { budgetedRetryOptions, CallBudget, retryAfterMs, TransportRetryHandler } from "./transport";
 
 /** One request to Graph, as the job code describes it. */
 export interface GraphCall {
@@ -41,10 +42,14 @@ export class GraphSession {
         readonly limits: Limits,
     ) {
         this.limiter = new Limiter(limits.maxConcurrency);
+        const limiter = this.limiter;
         const authProvider = new TokenCredentialAuthenticationProvider(credential as TokenCredential, { scopes: [endpoints.scope] });
         const chain: Middleware[] = [
             new AuthenticationHandler(authProvider),
             new RetryHandler(new RetryHandlerOptions()),
+            // Per attempt, so a request waiting out Retry-After holds no slot. Above the transport
+            // retries, so the attempt's time limit does not run while it waits for a slot.
+            new LimiterHandler(limiter),
             new TransportRetryHandler(),
             new RedirectHandler(),
             new TelemetryHandler(),
@@ -63,17 +68,43 @@ export class GraphSession {
     async call<T>(call: GraphCall): Promise<T> {
         // Acquire the token first so a credential failure surfaces as itself, not as a GraphError.
         await this.credential.getToken(this.endpoints.scope);
-        return this.limiter.run(async () => {
-            const budget = new CallBudget(Date.now() + this.limits.retryBudgetMs, this.limits.requestTimeoutMs);
-            const request = this.client
-                .api(call.path)
-                .version(call.apiVersion)
-                .middlewareOptions([budgetedRetryOptions(budget), budget]);
-            try {
-                return (call.method === "GET" ? await request.get() : await request.post(undefined)) as T;
-            } catch (e) {
-                throw explain(call, e, { endpoints: this.endpoints, credential: this.credential, limits: this.limits, budget });
-            }
+        const budget = new CallBudget(Date.now() + this.limits.retryBudgetMs, this.limits.requestTimeoutMs);
+        const request = this.client
+            .api(call.path)
+            .version(call.apiVersion)
+            .middlewareOptions([budgetedRetryOptions(budget), budget]);
+        try {
+            return (call.method === "GET" ? await request.get() : await request.post(undefined)) as T;
+        } catch (e) {
+            throw explain(call, e, { endpoints: this.endpoints, credential: this.credential, limits: this.limits, budget });
+        }
+    }
+}
+
+/** Takes a limiter slot for each attempt the Graph client's RetryHandler makes, and reports how it went. */
+class LimiterHandler implements Middleware {
+    private next?: Middleware;
+
+    constructor(private readonly limiter: Limiter) {}
+
+    setNext(next: Middleware): void {
+        this.next = next;
+    }
+
+    async execute(context: Context): Promise<void> {
+        const slot = await this.limiter.acquire();
+        const t0 = performance.now();
+        try {
+            await this.next!.execute(context);
+        } catch (e) {
+            slot.release({ latencyMs: performance.now() - t0 });
+            throw e;
+        }
+        const status = context.response?.status;
+        slot.release({
+            status,
+            latencyMs: performance.now() - t0,
+            retryAfterMs: isThrottleStatus(status) ? retryAfterMs(context.response) : undefined,
         });
     }
 }
