@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 import { parseArgs } from "util";
 import { startEmulator } from "./emulator";
+import { parseThrottle, ThrottleModel } from "./throttle";
 
-const usage = "usage: entra-sync-emulator [--port N] [--seed TEXT] [--ca-file PATH]";
+const usage =
+    "usage: entra-sync-emulator [--port N] [--seed TEXT] [--ca-file PATH] [--throttle entra:small|entra:medium|entra:large|RATE/s]";
 
 interface CliArgs {
     port: number;
     seed?: string;
     caFile?: string;
+    throttle?: ThrottleModel;
     help: boolean;
 }
 
@@ -19,6 +22,7 @@ function parse(argv: string[]): CliArgs {
             port: { type: "string" },
             seed: { type: "string" },
             "ca-file": { type: "string" },
+            throttle: { type: "string" },
             help: { type: "boolean", short: "h" },
         },
         strict: false,
@@ -42,6 +46,11 @@ function parse(argv: string[]): CliArgs {
             case "ca-file":
                 parsed.caFile = token.value;
                 break;
+            case "throttle":
+                parsed.throttle = parseThrottle(token.value ?? "");
+                if (!parsed.throttle)
+                    throw new Error(`--throttle takes entra:small, entra:medium, entra:large or a rate such as 10/s. ${usage}`);
+                break;
             case "help":
                 return { ...parsed, help: true };
             default:
@@ -58,6 +67,7 @@ async function main(): Promise<void> {
         return;
     }
     const emu = await startEmulator({ port: args.port, seed: args.seed, caCertPath: args.caFile });
+    emu.setThrottle(args.throttle);
     for (const [name, value] of Object.entries(emu.environment())) console.log(`export ${name}=${value}`);
     console.error(`# entra-sync-emulator listening on ${emu.graphEndpoint}; Ctrl-C stops it`);
     console.error(

@@ -4,6 +4,8 @@ export { GRAPH_ROUTES } from "./routes";
 export type { RouteKind } from "./routes";
 export type { RequestLogEntry } from "./log";
 export type { Fault, FaultRule } from "./faults";
+export { ENTRA_TENANT_UNITS } from "./throttle";
+export type { EntraThrottle, EntraThrottleOptions, TenantSize, ThrottleModel } from "./throttle";
 export type { ClientRecord } from "./model";
 export { QUARANTINE_REASONS } from "./jobs";
 export type { AfterStart, JobRecord, JobState, ServicePrincipalRecord } from "./jobs";

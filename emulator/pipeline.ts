@@ -13,6 +13,8 @@ export interface PipelineOptions {
     origin: string;
     entra: Entra;
     graph: GraphApi;
+    /** The app and tenant behind an Authorization header (for a throttle that counts per caller). */
+    caller?: (authorization: string | undefined) => { clientId: string; tenantId: string } | undefined;
 }
 
 /**
@@ -23,6 +25,9 @@ export class Pipeline {
     readonly log = new RequestLog();
     readonly faults = new FaultRules();
     throttle?: ThrottleModel;
+    /** Requests being answered now, and the most at once since the last clearLog (emu.stats()). */
+    inFlight = 0;
+    peakInFlight = 0;
 
     constructor(private readonly options: PipelineOptions) {}
 
@@ -41,6 +46,11 @@ export class Pipeline {
             at: Date.now(),
         };
         this.log.add(entry);
+        this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
+        // "finish" when the answer is sent; "close" alone when the client went away first.
+        let open = true;
+        const done = () => open && ((open = false), this.inFlight--);
+        res.once("finish", done).once("close", done);
         const reply = new Reply(req, res, entry);
         const body = await readBody(req);
 
@@ -48,7 +58,8 @@ export class Pipeline {
         for (const ms of drawn.latencyMs) await sleep(ms);
         if (drawn.fault) return answerWithFault(drawn.fault, reply);
 
-        const rejection = this.throttle?.admit({ kind: route.kind, area: route.area, method });
+        const caller = () => this.options.caller?.(req.headers.authorization);
+        const rejection = this.throttle?.admit({ kind: route.kind, area: route.area, method, caller });
         if (rejection) {
             entry.fault = "throttle";
             return reply.graphError(429, "TooManyRequests", "Too many requests. The application has exceeded its rate limit.", {
