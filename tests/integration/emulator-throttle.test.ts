@@ -102,7 +102,7 @@ describe("emulator: Entra-like throttling (resource units per app and tenant, wr
         // 1 write refills in 30 s / 2.
         assert.strictEqual(answers[2].retryAfter, "15");
         assert.strictEqual(emu.count({ kind: "start" }), 4);
-        assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId).starts, 2);
+        assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 2);
     });
 
     it("units refill over the window", async () => {
