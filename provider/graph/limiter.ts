@@ -99,6 +99,10 @@ export class ConcurrencyController {
     }
 }
 
+interface Waiter {
+    grant: (slot: Slot) => void;
+}
+
 /**
  * A counting semaphore whose size is the controller's limit. Waiters are served in order; a
  * waiter whose signal aborts leaves the queue.
@@ -106,7 +110,7 @@ export class ConcurrencyController {
 export class Limiter {
     readonly controller: ConcurrencyController;
     private active = 0;
-    private readonly waiting: { grant: (slot: Slot) => void }[] = [];
+    private readonly waiting: Waiter[] = [];
     /** The most slots taken at once (for the benchmark). */
     peak = 0;
 
@@ -123,18 +127,21 @@ export class Limiter {
         if (signal?.aborted) return Promise.reject(signal.reason);
         if (this.active < Math.floor(this.controller.limit) && this.waiting.length === 0) return Promise.resolve(this.take());
         return new Promise<Slot>((resolve, reject) => {
-            const waiter = {
-                grant: (slot: Slot) => {
-                    signal?.removeEventListener("abort", onAbort);
+            // No forward reference between the two closures: Pulumi's closure serialization (the
+            // source-tree case) cannot capture a const before its declaration.
+            const waiter: Waiter = { grant: resolve };
+            if (signal) {
+                const onAbort = (): void => {
+                    const i = this.waiting.indexOf(waiter);
+                    if (i >= 0) this.waiting.splice(i, 1);
+                    reject(signal.reason);
+                };
+                signal.addEventListener("abort", onAbort, { once: true });
+                waiter.grant = (slot) => {
+                    signal.removeEventListener("abort", onAbort);
                     resolve(slot);
-                },
-            };
-            const onAbort = () => {
-                const i = this.waiting.indexOf(waiter);
-                if (i >= 0) this.waiting.splice(i, 1);
-                reject(signal!.reason);
-            };
-            signal?.addEventListener("abort", onAbort, { once: true });
+                };
+            }
             this.waiting.push(waiter);
         });
     }
