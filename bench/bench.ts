@@ -19,6 +19,8 @@ const LATENCIES = QUICK ? [20] : [20, 50, 150];
 /** The raw bound is the best of this sweep, not the product's own limit. */
 const RAW_CONCURRENCY = QUICK ? [16, 64] : [16, 64, 256];
 const GUARD = path.join(repoRoot, "tests/support/loopback-guard.js");
+/** `--profile`: one SyncJobStart run (N=1000, 50 ms) with a CPU profile of the provider host, summarized. */
+const PROFILE = process.argv.includes("--profile") ? fs.mkdtempSync(path.join(os.tmpdir(), "bench-profile-")) : undefined;
 
 /**
  * Throttled runs, each sized to take seconds. The bound is the least time the throttle allows for
@@ -84,7 +86,12 @@ interface ThrottledRun extends Run {
 }
 
 function childEnv(emu: Emulator): NodeJS.ProcessEnv {
-    return { ...emu.environment(), AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential", NODE_OPTIONS: `--require ${GUARD}` };
+    return {
+        ...emu.environment(),
+        AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential",
+        NODE_OPTIONS: `--require ${GUARD}`,
+        ...(PROFILE ? { ENTRA_SYNC_HOST_CPU_PROF: PROFILE } : {}),
+    };
 }
 
 async function withJobs(n: number, latencyMs: number, fn: (emu: Emulator, jobs: string[]) => Promise<void>): Promise<void> {
@@ -315,7 +322,41 @@ interface Target {
     pass: boolean;
 }
 
+/** Self time by function in the host's profile, the top entries. */
+function summarizeProfile(dir: string): string[] {
+    const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    if (!file) return ["no profile written"];
+    const prof = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as {
+        nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+        samples: number[];
+        timeDeltas: number[];
+    };
+    const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+    const self = new Map<string, number>();
+    let total = 0;
+    prof.samples.forEach((id, i) => {
+        const f = byId.get(id)!.callFrame;
+        const key = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*\/(provider|dist)\//, "$1/")}:${f.lineNumber + 1}`;
+        const us = prof.timeDeltas[i] ?? 0;
+        total += us;
+        self.set(key, (self.get(key) ?? 0) + us);
+    });
+    return [...self.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 25)
+        .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(6)} ms ${((us / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+}
+
+async function profileOnly(): Promise<void> {
+    const consumer = packedConsumer();
+    const r = await deploy("SyncJobStart", consumer.program, 1000, 50);
+    console.log(`SyncJobStart N=1000 at 50 ms: ${Math.round(r.wallMs)} ms, ${r.cpuMsPerResource} ms CPU per resource (profiled)`);
+    console.log(`host profile in ${PROFILE}; self time, top functions:`);
+    for (const line of summarizeProfile(PROFILE!)) console.log(`  ${line}`);
+}
+
 async function main(): Promise<void> {
+    if (PROFILE) return profileOnly();
     const started = performance.now();
     console.log(
         `pulumi-entra-sync bench${QUICK ? " (quick)" : ""}: N=${NS.join(",")}, latency ${LATENCIES.join("/")} ms, raw-HTTP at ${RAW_CONCURRENCY.join("/")} in flight`,

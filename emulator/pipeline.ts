@@ -25,11 +25,22 @@ export class Pipeline {
     readonly log = new RequestLog();
     readonly faults = new FaultRules();
     throttle?: ThrottleModel;
-    /** Requests being answered now, and the most at once since the last clearLog (emu.stats()). */
+    /** Graph requests being answered now, and the most at once since the last clearLog (emu.stats()). */
     inFlight = 0;
     peakInFlight = 0;
 
     constructor(private readonly options: PipelineOptions) {}
+
+    /**
+     * Open from arrival until the answer is handed to the socket (the "prefinish" of end()), not
+     * until "finish": a client may read the answer and send its next request before "finish" runs.
+     */
+    private countOpen(res: ServerResponse): void {
+        this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
+        let open = true;
+        const done = () => open && ((open = false), this.inFlight--);
+        res.once("prefinish", done).once("close", done);
+    }
 
     async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const method = req.method ?? "GET";
@@ -46,11 +57,7 @@ export class Pipeline {
             at: Date.now(),
         };
         this.log.add(entry);
-        this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
-        // "finish" when the answer is sent; "close" alone when the client went away first.
-        let open = true;
-        const done = () => open && ((open = false), this.inFlight--);
-        res.once("finish", done).once("close", done);
+        if (route.area === "graph") this.countOpen(res);
         const reply = new Reply(req, res, entry);
         const body = await readBody(req);
 
