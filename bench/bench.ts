@@ -9,7 +9,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Emulator, startEmulator } from "../emulator";
+import { Emulator, GRAPH_ROUTES, startEmulator } from "../emulator";
 import { Engine, packedConsumer, ProgramResult, repoRoot, runProgram, scenarioEnv, startHost } from "../harness";
 
 const QUICK = process.argv.includes("--quick");
@@ -73,6 +73,9 @@ interface Run {
     /** The most times any one job was started (1 when every job started once). */
     maxStartsPerJob: number;
     minStartsPerJob: number;
+    /** From the start of the engine's steps to the first Graph request, and to the last one's arrival (ms). */
+    firstGraphRequestMs?: number;
+    lastGraphRequestMs?: number;
     /** CPU (user + system) of the process making the calls, per resource: the provider host, or raw.ts. */
     cpuMsPerResource?: number;
     hostPeakRssMb?: number;
@@ -132,6 +135,11 @@ function observed(emu: Emulator, jobs: string[]): Omit<Run, "variant" | "n" | "l
     };
 }
 
+function graphSpan(emu: Emulator, epoch0: number): { firstGraphRequestMs: number; lastGraphRequestMs: number } {
+    const at = emu.requests.filter((r) => GRAPH_ROUTES.includes(r.kind)).map((r) => r.at);
+    return { firstGraphRequestMs: Math.min(...at) - epoch0, lastGraphRequestMs: Math.max(...at) - epoch0 };
+}
+
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
@@ -155,6 +163,7 @@ async function deploy(
             emu.clearLog();
             before?.(emu);
             const cpu0 = host.cpuMs() ?? 0;
+            const epoch0 = Date.now();
             const t0 = performance.now();
             const steps = await new Engine(host).up(result);
             const wallMs = performance.now() - t0;
@@ -168,6 +177,7 @@ async function deploy(
                 ...observed(emu, jobs),
                 cpuMsPerResource: round(cpuMs / n, 2),
                 hostPeakRssMb: round((host.peakRss() ?? 0) / 1048576),
+                ...graphSpan(emu, epoch0),
             };
             after?.(emu);
         } finally {
@@ -355,8 +365,22 @@ async function profileOnly(): Promise<void> {
     for (const line of summarizeProfile(PROFILE!)) console.log(`  ${line}`);
 }
 
+/** `--point N:latencyMs`: one point, raw-HTTP at 256, SyncJobStart and naive (for quick comparisons while tuning). */
+async function point(spec: string): Promise<void> {
+    const [n, latencyMs] = spec.split(":").map(Number);
+    const consumer = packedConsumer();
+    for (const r of [
+        await raw(n, latencyMs, 256),
+        await deploy("SyncJobStart", consumer.program, n, latencyMs),
+        await deploy("naive", path.join(__dirname, "naive-program.ts"), n, latencyMs),
+    ])
+        console.log(JSON.stringify(r));
+}
+
 async function main(): Promise<void> {
     if (PROFILE) return profileOnly();
+    const at = process.argv.indexOf("--point");
+    if (at > 0) return point(process.argv[at + 1]);
     const started = performance.now();
     console.log(
         `pulumi-entra-sync bench${QUICK ? " (quick)" : ""}: N=${NS.join(",")}, latency ${LATENCIES.join("/")} ms, raw-HTTP at ${RAW_CONCURRENCY.join("/")} in flight`,

@@ -58,6 +58,7 @@ export class ConcurrencyController {
     private baselineMs?: number;
     /** Recent latency, smoothed. */
     private smoothedMs?: number;
+    private samples = 0;
 
     constructor(
         readonly cap: number,
@@ -79,20 +80,31 @@ export class ConcurrencyController {
         // A transport failure's time says nothing about Graph's latency, and is not a reason to grow.
         if (outcome.status === undefined) return 0;
         const latency = Math.max(0, outcome.latencyMs);
-        this.baselineMs = this.baselineMs === undefined ? latency : Math.min(latency, this.baselineMs + (latency - this.baselineMs) * 0.01);
-        this.smoothedMs = this.smoothedMs === undefined ? latency : this.smoothedMs + (latency - this.smoothedMs) * 0.2;
-        // "Rising" is both relative and absolute, so a 1 ms baseline on loopback does not cut on noise.
-        if (this.smoothedMs > this.baselineMs * 2 && this.smoothedMs - this.baselineMs > 20) {
-            this.cut(0.9, sentAt, now);
+        this.baselineMs =
+            this.baselineMs === undefined ? latency : Math.min(latency, this.baselineMs + (latency - this.baselineMs) * 0.001);
+        this.smoothedMs = this.smoothedMs === undefined ? latency : this.smoothedMs + (latency - this.smoothedMs) * 0.05;
+        // The first answers include connection set-up and the process warming up: not a trend yet.
+        if (++this.samples < 50) return this.grow(inFlight);
+        // "Rising" is both relative and absolute, so a 1 ms baseline on loopback does not react to noise.
+        // A moderate rise (new connections' TLS handshakes, a busy event loop) stops growth; a
+        // large one cuts. Either way slow start goes on: only Graph saying "throttled" ends it.
+        const rise = this.smoothedMs - this.baselineMs;
+        if (this.smoothedMs > this.baselineMs * 3 && rise > 20) {
+            this.cut(0.9, sentAt, now, false);
             return 0;
         }
-        // Grow only when the limit is what holds requests back; an idle limit would grow without meaning.
+        if (this.smoothedMs > this.baselineMs * 1.5 && rise > 10) return 0;
+        return this.grow(inFlight);
+    }
+
+    private grow(inFlight: number): 0 {
+        // Only when the limit is what holds requests back; an idle limit would grow without meaning.
         if (inFlight * 2 >= this.limit) this.limit = Math.min(this.cap, this.limit + (this.slowStart ? 1 : 1 / this.limit));
         return 0;
     }
 
-    private cut(factor: number, sentAt: number, now: number): void {
-        this.slowStart = false;
+    private cut(factor: number, sentAt: number, now: number, endSlowStart = true): void {
+        if (endSlowStart) this.slowStart = false;
         if (sentAt < this.lastCutAt) return;
         this.lastCutAt = now;
         this.limit = Math.max(1, Math.floor(this.limit * factor));

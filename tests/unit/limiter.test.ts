@@ -47,13 +47,28 @@ describe("limiter: the adaptive limit (controller)", () => {
         assert.ok(c.limit > 16.9 && c.limit < 17.1, String(c.limit));
     });
 
-    it("cuts when latency rises well above the best seen", () => {
-        const c = new ConcurrencyController(256, 100);
-        const now = feed(c, 20, 50);
-        const before = c.limit;
-        feed(c, 10, 400, 200, now + 1000);
-        assert.ok(c.limit < before, `${c.limit} < ${before}`);
-        assert.strictEqual(c.limit, Math.floor(Math.min(256, before) * 0.9));
+    it("latency 3× the best seen cuts by a tenth, once per round; 1.5× stops growth without a cut", () => {
+        const c = new ConcurrencyController(1000, 100);
+        let now = feed(c, 60, 50);
+        assert.strictEqual(c.limit, 160);
+        // The 1st slow answer still grows (the average has not moved yet), the 7th crosses 3×: one cut.
+        now = feed(c, 30, 400, 200, now + 1000);
+        assert.strictEqual(c.limit, Math.floor(161 * 0.9));
+
+        const d = new ConcurrencyController(1000, 100);
+        now = feed(d, 60, 50);
+        now = feed(d, 40, 100, 200, now);
+        const held = d.limit;
+        assert.ok(held > 160 && held < 180, String(held));
+        feed(d, 40, 100, 200, now);
+        assert.strictEqual(d.limit, held);
+    });
+
+    it("ignores latency during the first 50 answers (connection set-up)", () => {
+        const c = new ConcurrencyController(1000, 16);
+        feed(c, 10, 10);
+        feed(c, 39, 1000, 200, 100);
+        assert.strictEqual(c.limit, 16 + 49);
     });
 
     it("a transport failure neither grows nor cuts", () => {
