@@ -379,6 +379,10 @@ async function point(spec: string): Promise<void> {
 
 async function main(): Promise<void> {
     if (PROFILE) return profileOnly();
+    if (process.argv.includes("--throttled-only")) {
+        for (const t of THROTTLES) console.log(JSON.stringify(await throttled("SyncJobStart", packedConsumer().program, t)));
+        return;
+    }
     const at = process.argv.indexOf("--point");
     if (at > 0) return point(process.argv[at + 1]);
     const started = performance.now();
