@@ -1,6 +1,7 @@
 /**
  * The raw-HTTP bound: exactly the HTTP calls SyncJobStart must make (one token, then GET, POST
- * start, GET per job) with plain fetch at the same concurrency, no Pulumi. Prints {ms} as JSON.
+ * start, GET per job) with plain fetch at a given concurrency, no Pulumi. Prints {ms, cpuMs} as JSON
+ * (cpuMs: this process's user + system CPU over the same span).
  * Run with NODE_EXTRA_CA_CERTS set. usage: raw.ts <jobsJsonFile> <concurrency>
  */
 import * as fs from "fs";
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
     const [file, conc] = process.argv.slice(2);
     const { graph, authority, tenant, clientId, secret, sp, jobs } = JSON.parse(fs.readFileSync(file, "utf8"));
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const tokenRes = await fetch(`${authority}/${tenant}/oauth2/v2.0/token`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -31,7 +33,8 @@ async function main(): Promise<void> {
         }
     };
     await Promise.all(Array.from({ length: Number(conc) }, worker));
-    process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }));
+    const cpu = process.cpuUsage(cpu0);
+    process.stdout.write(JSON.stringify({ ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 }));
 }
 
 void main();

@@ -3,14 +3,17 @@ import { parseArgs } from "util";
 import { startEmulator } from "./emulator";
 import { FaultRule, parseFaultSpec } from "./faults";
 import { ROUTES } from "./routes";
+import { parseThrottle, ThrottleModel } from "./throttle";
 
-const usage = "usage: entra-sync-emulator [--port N] [--seed TEXT] [--ca-file PATH] [--fault ROUTE:KIND[=ARG][:TIMES]]...";
+const usage =
+    "usage: entra-sync-emulator [--port N] [--seed TEXT] [--ca-file PATH] [--fault ROUTE:KIND[=ARG][:TIMES]]... [--throttle entra:small|entra:medium|entra:large|RATE/s]";
 
 interface CliArgs {
     port: number;
     seed?: string;
     caFile?: string;
     faults: FaultRule[];
+    throttle?: ThrottleModel;
     help: boolean;
 }
 
@@ -23,6 +26,7 @@ function parse(argv: string[]): CliArgs {
             seed: { type: "string" },
             "ca-file": { type: "string" },
             fault: { type: "string", multiple: true },
+            throttle: { type: "string" },
             help: { type: "boolean", short: "h" },
         },
         strict: false,
@@ -55,6 +59,11 @@ function parse(argv: string[]): CliArgs {
                     ),
                 );
                 break;
+            case "throttle":
+                parsed.throttle = parseThrottle(token.value ?? "");
+                if (!parsed.throttle)
+                    throw new Error(`--throttle takes entra:small, entra:medium, entra:large or a rate such as 10/s. ${usage}`);
+                break;
             case "help":
                 return { ...parsed, help: true };
             default:
@@ -71,6 +80,7 @@ async function main(): Promise<void> {
         return;
     }
     const emu = await startEmulator({ port: args.port, seed: args.seed, caCertPath: args.caFile });
+    emu.setThrottle(args.throttle);
     for (const rule of args.faults) emu.inject(rule);
     // A running job with a provisioning run behind it, for trying restartTriggers and waitFor "cycle".
     const cycled = emu.addJob(emu.seed.servicePrincipalId, {

@@ -13,7 +13,7 @@ import { AddJobOptions, ClientRecord, Directory, seedDirectory } from "./model";
 import { Blackhole, OtherOrigin, OtherOriginRequest } from "./origins";
 import { Pipeline } from "./pipeline";
 import type { RunPlan } from "./runs";
-import { TokenBucket } from "./throttle";
+import { EntraThrottle, EntraThrottleOptions, ThrottleModel, TokenBucket } from "./throttle";
 
 // Where these used to be declared; kept so imports of this module keep working.
 export { GRAPH_ROUTES } from "./routes";
@@ -142,6 +142,7 @@ export class Emulator {
                 azurePipelines: this.azurePipelines,
             }),
             graph: new GraphApi({ directory: this.directory, tokens: this.tokens, graphEndpoint: this.graphEndpoint }),
+            caller: (authorization) => this.tokens.check(authorization, this.graphEndpoint).token,
         });
         this.requests = this.pipeline.log.entries;
         // close() must not wait for keep-alive connections to idle out.
@@ -241,6 +242,7 @@ export class Emulator {
 
     clearLog(): void {
         this.pipeline.log.clear();
+        this.pipeline.peakInFlight = this.pipeline.inFlight;
     }
 
     /** Adds a fault rule; returns a function that removes it. */
@@ -251,6 +253,26 @@ export class Emulator {
     /** A token bucket over all Graph routes: at most `ratePerSecond`, bursts of `burst`; 429 past it. */
     throttle(ratePerSecond: number, burst = ratePerSecond): void {
         this.pipeline.throttle = new TokenBucket({ ratePerSecond, burst });
+    }
+
+    /**
+     * Graph's own throttling, per app and tenant: resource units per window by tenant size, a write
+     * cap, 429 with Retry-After and x-ms-throttle-scope / x-ms-throttle-information (throttle.ts).
+     */
+    throttleLikeEntra(options: EntraThrottleOptions = {}): EntraThrottle {
+        const model = new EntraThrottle(options);
+        this.pipeline.throttle = model;
+        return model;
+    }
+
+    /** Installs a throttle model (what `--throttle` parses to); undefined removes it. */
+    setThrottle(model: ThrottleModel | undefined): void {
+        this.pipeline.throttle = model;
+    }
+
+    /** Requests open now, and the most open at once since the emulator started or the last clearLog(). */
+    stats(): { inFlight: number; peakInFlight: number } {
+        return { inFlight: this.pipeline.inFlight, peakInFlight: this.pipeline.peakInFlight };
     }
 
     /** Removes every fault rule and the throttle. */

@@ -6,6 +6,8 @@ export type { RequestLogEntry } from "./log";
 export { FAULT_KINDS, parseFaultSpec } from "./faults";
 export type { Fault, FaultKind, FaultRule } from "./faults";
 export type { OtherOriginRequest } from "./origins";
+export { ENTRA_TENANT_UNITS } from "./throttle";
+export type { EntraThrottle, EntraThrottleOptions, TenantSize, ThrottleModel } from "./throttle";
 export type { ClientRecord } from "./model";
 export { QUARANTINE_REASONS } from "./jobs";
 export type { AfterStart, JobRecord, JobState, ServicePrincipalRecord } from "./jobs";

@@ -15,6 +15,8 @@ export interface PipelineOptions {
     otherOrigin: string;
     entra: Entra;
     graph: GraphApi;
+    /** The app and tenant behind an Authorization header (for a throttle that counts per caller). */
+    caller?: (authorization: string | undefined) => { clientId: string; tenantId: string } | undefined;
 }
 
 /**
@@ -25,8 +27,22 @@ export class Pipeline {
     readonly log = new RequestLog();
     readonly faults = new FaultRules();
     throttle?: ThrottleModel;
+    /** Graph requests being answered now, and the most at once since the last clearLog (emu.stats()). */
+    inFlight = 0;
+    peakInFlight = 0;
 
     constructor(private readonly options: PipelineOptions) {}
+
+    /**
+     * Open from arrival until the answer is handed to the socket (the "prefinish" of end()), not
+     * until "finish": a client may read the answer and send its next request before "finish" runs.
+     */
+    private countOpen(res: ServerResponse): void {
+        this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
+        let open = true;
+        const done = () => open && ((open = false), this.inFlight--);
+        res.once("prefinish", done).once("close", done);
+    }
 
     async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const method = req.method ?? "GET";
@@ -43,6 +59,7 @@ export class Pipeline {
             at: Date.now(),
         };
         this.log.add(entry);
+        if (route.area === "graph") this.countOpen(res);
         const reply = new Reply(req, res, entry);
         const body = await readBody(req);
 
@@ -51,7 +68,8 @@ export class Pipeline {
         for (const ms of drawn.latencyMs) await sleep(ms);
         if (drawn.fault) return answerWithFault(drawn.fault, reply, { otherOrigin: this.options.otherOrigin, handle });
 
-        const rejection = this.throttle?.admit({ kind: route.kind, area: route.area, method });
+        const caller = () => this.options.caller?.(req.headers.authorization);
+        const rejection = this.throttle?.admit({ kind: route.kind, area: route.area, method, caller });
         if (rejection) {
             entry.fault = "throttle";
             return reply.graphError(429, "TooManyRequests", "Too many requests. The application has exceeded its rate limit.", {

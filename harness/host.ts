@@ -62,7 +62,12 @@ export class ProviderHost {
             path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [cwd] })),
             "cmd/dynamic-provider/index.js",
         );
-        const child = spawn(process.execPath, [hostJs, "127.0.0.1:0"], {
+        // ENTRA_SYNC_HOST_CPU_PROF=<dir>: a V8 CPU profile of the host, written when stop() ends it.
+        const profileDir = env.ENTRA_SYNC_HOST_CPU_PROF ?? process.env.ENTRA_SYNC_HOST_CPU_PROF;
+        const profile = profileDir
+            ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--require", path.join(__dirname, "exit-on-sigterm.js")]
+            : [];
+        const child = spawn(process.execPath, [...profile, hostJs, "127.0.0.1:0"], {
             cwd,
             env: { ...process.env, ...env },
             stdio: ["ignore", "pipe", "pipe"],
@@ -182,11 +187,24 @@ export class ProviderHost {
         }
     }
 
+    /** CPU time the host has used so far (user + system, Linux), in ms. */
+    cpuMs(): number | undefined {
+        try {
+            // /proc/<pid>/stat: the command may hold spaces, so count fields after its closing ")".
+            const fields = fs.readFileSync(`/proc/${this.child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+            const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+            return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+        } catch {
+            return undefined;
+        }
+    }
+
     async stop(): Promise<void> {
         this.client.close();
         if (this.child.exitCode !== null) return;
         const exited = new Promise((r) => this.child.once("exit", r));
-        this.child.kill("SIGKILL");
+        // SIGTERM lets a profiled host write its profile (exit-on-sigterm.js); SIGKILL otherwise.
+        this.child.kill(this.child.spawnargs.includes("--cpu-prof") ? "SIGTERM" : "SIGKILL");
         await exited;
     }
 }

@@ -3,8 +3,14 @@
  * Read at call time, from the environment of the process running the provider: the provider host's,
  * not the program's that serialized it, so nothing here may be captured at module load.
  */
+import { DEFAULT_MAX_CONCURRENCY } from "./graph/limiter";
+
 export interface Settings {
-    /** ENTRA_SYNC_MAX_CONCURRENCY: Graph requests in flight per provider process. @default 16 */
+    /**
+     * ENTRA_SYNC_MAX_CONCURRENCY: the cap on Graph requests in flight per provider process; the limit
+     * itself adapts below it (starts at 16, grows while Graph answers unthrottled and fast, halves on
+     * 429/503/504). @default 256 (graph/limiter.ts says why)
+     */
     maxConcurrency: number;
     /** ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS: one HTTP attempt's time limit (headers and body), in ms here. @default 30 s */
     requestTimeoutMs: number;
@@ -30,7 +36,7 @@ function positive(value: string | undefined, fallback: number): number {
 /** Reads every ENTRA_SYNC_* setting now (call it where the value is used, not at module load). */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     return {
-        maxConcurrency: Math.floor(positive(env.ENTRA_SYNC_MAX_CONCURRENCY, 16)),
+        maxConcurrency: Math.max(1, Math.floor(positive(env.ENTRA_SYNC_MAX_CONCURRENCY, DEFAULT_MAX_CONCURRENCY))),
         requestTimeoutMs: positive(env.ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS, 30) * 1000,
         timeoutSeconds: positive(env.ENTRA_SYNC_TIMEOUT_SECONDS, 120),
         pollIntervalMs: positive(env.ENTRA_SYNC_POLL_INTERVAL_SECONDS, 5) * 1000,

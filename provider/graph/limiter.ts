@@ -1,61 +1,198 @@
-/** What one attempt reports when it gives its slot back (an adaptive limiter learns from it). */
+/**
+ * Graph requests in flight per provider process, adapted to what Graph answers (design.md
+ * "Requests in flight adapt"). ENTRA_SYNC_MAX_CONCURRENCY is the cap, not the limit.
+ *
+ * Written here rather than taken from a library: neither the Graph client (its RetryHandler only
+ * waits, per request) nor undici (a fixed connection count per origin) adapts a shared limit.
+ */
+
+/** What one HTTP attempt ended with. */
 export interface AttemptOutcome {
-    /** The HTTP status; undefined for a transport failure (reset, timeout, stalled body). */
+    /** HTTP status; undefined for a transport failure (reset, refused, timed out). */
     status?: number;
+    /** From the attempt's send to its answer (or failure). */
     latencyMs: number;
+    /**
+     * What the 429/503/504 asked to wait (Retry-After), when the caller read it: the throttled slot
+     * stays taken that long. @default HOLD_WITHOUT_RETRY_AFTER_MS
+     */
+    retryAfterMs?: number;
 }
 
 export interface Slot {
+    /** Call once per HTTP attempt, when its answer (or failure) is in. Later calls do nothing. */
     release(outcome: AttemptOutcome): void;
 }
 
 /**
- * Bounds Graph requests in flight per provider process (ENTRA_SYNC_MAX_CONCURRENCY): a counting
- * semaphore. A slot is held for one attempt, not a whole call, so a call sleeping on Retry-After
- * does not hold one.
+ * Where the limit starts. 16 was the fixed limit before it adapted: well inside what one app may
+ * send real Graph (3,500 resource units per 10 s for a small tenant, i.e. 350 requests/s, is 35 in
+ * flight at 100 ms), so the first round never provokes throttling; slow start doubles it per round.
+ */
+export const START_CONCURRENCY = 16;
+/**
+ * The default cap (ENTRA_SYNC_MAX_CONCURRENCY unset). A large tenant's bucket, 8,000 units per
+ * 10 s, is 800 requests/s; at ~300 ms per answer that is ~240 in flight, so 256 lets one provider
+ * process use a whole bucket, while keeping sockets and host memory bounded (one socket each).
+ */
+export const DEFAULT_MAX_CONCURRENCY = 256;
+/** How long a throttled slot stays taken when the answer did not say (Graph sends Retry-After). */
+export const HOLD_WITHOUT_RETRY_AFTER_MS = 1000;
+
+/** Statuses that mean "send less": throttled, unavailable, gateway timeout. */
+export function isThrottle(status: number | undefined): boolean {
+    return status === 429 || status === 503 || status === 504;
+}
+
+/**
+ * The pure part: AIMD on the limit, with a latency signal. Slow start (+1 per unthrottled answer,
+ * i.e. doubling per round) until the first cut, then +1 per round (+1/limit per answer). A
+ * throttle halves; latency well above the best seen cuts by a tenth. At most one cut per round:
+ * answers to attempts sent before the last cut say nothing about the new limit.
+ */
+export class ConcurrencyController {
+    limit: number;
+    private slowStart = true;
+    private lastCutAt = -Infinity;
+    /** The lowest latency seen, drifting slowly up so a lasting change of path is learnt. */
+    private baselineMs?: number;
+    /** Recent latency, smoothed. */
+    private smoothedMs?: number;
+    private samples = 0;
+
+    constructor(
+        readonly cap: number,
+        start = Math.min(START_CONCURRENCY, cap),
+    ) {
+        this.limit = Math.max(1, Math.min(cap, start));
+    }
+
+    /**
+     * One attempt ended at `now`, with `inFlight` attempts (this one included) holding slots. Returns
+     * how long the slot stays taken (a throttled attempt keeps it until Graph said to come back).
+     */
+    observe(outcome: AttemptOutcome, now: number, inFlight: number): number {
+        const sentAt = now - outcome.latencyMs;
+        if (isThrottle(outcome.status)) {
+            this.cut(0.5, sentAt, now);
+            return outcome.retryAfterMs ?? HOLD_WITHOUT_RETRY_AFTER_MS;
+        }
+        // A transport failure's time says nothing about Graph's latency, and is not a reason to grow.
+        if (outcome.status === undefined) return 0;
+        const latency = Math.max(0, outcome.latencyMs);
+        this.baselineMs =
+            this.baselineMs === undefined ? latency : Math.min(latency, this.baselineMs + (latency - this.baselineMs) * 0.001);
+        this.smoothedMs = this.smoothedMs === undefined ? latency : this.smoothedMs + (latency - this.smoothedMs) * 0.05;
+        // The first answers include connection set-up and the process warming up: not a trend yet.
+        if (++this.samples < 50) return this.grow(inFlight);
+        // "Rising" is both relative and absolute, so a 1 ms baseline on loopback does not react to noise.
+        // A moderate rise (new connections' TLS handshakes, a busy event loop) stops growth; a
+        // large one cuts. Either way slow start goes on: only Graph saying "throttled" ends it.
+        const rise = this.smoothedMs - this.baselineMs;
+        if (this.smoothedMs > this.baselineMs * 3 && rise > 20) {
+            this.cut(0.9, sentAt, now, false);
+            return 0;
+        }
+        if (this.smoothedMs > this.baselineMs * 1.5 && rise > 10) return 0;
+        return this.grow(inFlight);
+    }
+
+    private grow(inFlight: number): 0 {
+        // Only when the limit is what holds requests back; an idle limit would grow without meaning.
+        if (inFlight * 2 >= this.limit) this.limit = Math.min(this.cap, this.limit + (this.slowStart ? 1 : 1 / this.limit));
+        return 0;
+    }
+
+    private cut(factor: number, sentAt: number, now: number, endSlowStart = true): void {
+        if (endSlowStart) this.slowStart = false;
+        if (sentAt < this.lastCutAt) return;
+        this.lastCutAt = now;
+        this.limit = Math.max(1, Math.floor(this.limit * factor));
+    }
+}
+
+interface Waiter {
+    grant: (slot: Slot) => void;
+}
+
+/**
+ * A counting semaphore whose size is the controller's limit. Waiters are served in order; a
+ * waiter whose signal aborts leaves the queue.
  */
 export class Limiter {
+    readonly controller: ConcurrencyController;
     private active = 0;
-    private readonly waiting: { grant: () => void; reject: (reason: unknown) => void }[] = [];
+    private readonly waiting: Waiter[] = [];
+    /** The most slots taken at once (for the benchmark). */
+    peak = 0;
 
-    constructor(private readonly limit: number) {}
+    constructor(cap: number, start?: number) {
+        this.controller = new ConcurrencyController(cap, start);
+    }
 
-    /** A slot once one is free; rejects with the signal's reason if it aborts while queued. */
+    get inFlight(): number {
+        return this.active;
+    }
+
+    /** Waits for a slot; rejects with the signal's reason if it aborts first. */
     acquire(signal?: AbortSignal): Promise<Slot> {
         if (signal?.aborted) return Promise.reject(signal.reason);
-        if (this.active < this.limit) {
-            this.active++;
-            return Promise.resolve(this.slot());
-        }
+        if (this.active < Math.floor(this.controller.limit) && this.waiting.length === 0) return Promise.resolve(this.take());
         return new Promise<Slot>((resolve, reject) => {
-            // Declared before the closures that use it: Pulumi's closure serializer (the provider
-            // runs from serialized code) cannot capture a variable used before its declaration.
-            const waiter: { grant: () => void; reject: (reason: unknown) => void } = { grant: () => undefined, reject };
-            const onAbort = () => {
-                const index = this.waiting.indexOf(waiter);
-                if (index >= 0) this.waiting.splice(index, 1);
-                reject(signal!.reason);
-            };
-            waiter.grant = () => {
-                signal?.removeEventListener("abort", onAbort);
-                resolve(this.slot());
-            };
-            signal?.addEventListener("abort", onAbort, { once: true });
+            // No forward reference between the two closures: Pulumi's closure serialization (the
+            // source-tree case) cannot capture a const before its declaration.
+            const waiter: Waiter = { grant: resolve };
+            if (signal) {
+                const onAbort = (): void => {
+                    const i = this.waiting.indexOf(waiter);
+                    if (i >= 0) this.waiting.splice(i, 1);
+                    reject(signal.reason);
+                };
+                signal.addEventListener("abort", onAbort, { once: true });
+                waiter.grant = (slot) => {
+                    signal.removeEventListener("abort", onAbort);
+                    resolve(slot);
+                };
+            }
             this.waiting.push(waiter);
         });
     }
 
-    private slot(): Slot {
+    /** Runs `task` in one slot (one attempt); kept for callers that have no status to report. */
+    async run<T>(task: () => Promise<T>): Promise<T> {
+        const slot = await this.acquire();
+        const t0 = performance.now();
+        try {
+            const result = await task();
+            slot.release({ status: 200, latencyMs: performance.now() - t0 });
+            return result;
+        } catch (e) {
+            slot.release({ latencyMs: performance.now() - t0 });
+            throw e;
+        }
+    }
+
+    private take(): Slot {
+        this.active++;
+        this.peak = Math.max(this.peak, this.active);
         let released = false;
         return {
-            release: () => {
+            release: (outcome) => {
                 if (released) return;
                 released = true;
-                // The slot passes to the next waiter directly, so `active` stays counted.
-                const next = this.waiting.shift();
-                if (next) next.grant();
-                else this.active--;
+                const holdMs = this.controller.observe(outcome, Date.now(), this.active);
+                if (holdMs > 0) setTimeout(() => this.free(), holdMs);
+                else this.free();
             },
         };
+    }
+
+    private free(): void {
+        this.active--;
+        this.pump();
+    }
+
+    private pump(): void {
+        while (this.waiting.length > 0 && this.active < Math.floor(this.controller.limit)) this.waiting.shift()!.grant(this.take());
     }
 }
