@@ -1,6 +1,8 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { Emulator } from "../../emulator";
-import { Engine, packedConsumer, runProgram, scenarioEnv, startHost } from "../../harness";
+import { Engine, packedConsumer, repoRoot, runProgram, scenarioEnv, startHost } from "../../harness";
 import { emulatorEnv, startTestEmulator } from "../support/testEnv";
 
 describe("package: npm pack, installed into a fresh consumer project", function () {
@@ -8,6 +10,16 @@ describe("package: npm pack, installed into a fresh consumer project", function 
     let emu: Emulator;
     before(async () => (emu = await startTestEmulator()));
     after(async () => emu.close());
+
+    it("ships only what the sources build to: every .js in the tarball has its .ts (no stale output shadows a module)", () => {
+        // A stale dist/provider/graph.js (from before graph/ became a folder) once shadowed
+        // graph/index.js, because require("./graph") tries graph.js first: `build` now prunes such orphans.
+        const installed = path.join(packedConsumer().dir, "node_modules/pulumi-entra-sync");
+        const shipped = (fs.readdirSync(path.join(installed, "dist"), { recursive: true }) as string[]).filter((f) => f.endsWith(".js"));
+        const orphans = shipped.filter((f) => !fs.existsSync(path.join(repoRoot, f.replace(/\.js$/, ".ts"))));
+        assert.ok(shipped.includes(path.join("provider", "graph", "session.js")), shipped.join(", "));
+        assert.deepStrictEqual(orphans, []);
+    });
 
     it("creates a SyncJobStart through the real provider host; __provider is a small require of the package", async () => {
         const consumer = packedConsumer();
