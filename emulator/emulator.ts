@@ -291,11 +291,27 @@ export class Emulator {
     }
 }
 
+/**
+ * Writes the CA certificate where clients read it. Emulators sharing one CA (a test run's) share one
+ * file that other processes read at any moment: an identical file is left alone, and a new one is
+ * written beside it and renamed into place, so no reader ever sees it empty or half written.
+ */
+function writeCaFile(file: string, pem: string): void {
+    try {
+        if (fs.readFileSync(file, "utf8") === pem) return;
+    } catch {
+        // not there yet
+    }
+    const partial = `${file}.${process.pid}.partial`;
+    fs.writeFileSync(partial, pem);
+    fs.renameSync(partial, file);
+}
+
 /** Starts the emulator on 127.0.0.1 with a fresh CA; see Emulator for what it offers. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
     const tls = generateTlsMaterial(options.ca);
     const caCertPath = options.caCertPath ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-emulator-")), "ca.pem");
-    fs.writeFileSync(caCertPath, tls.caCertPem);
+    writeCaFile(caCertPath, tls.caCertPem);
     const server = https.createServer({ key: tls.keyPem, cert: tls.certPem + tls.caCertPem, keepAlive: true } as https.ServerOptions);
     const port = await new Promise<number>((resolve, reject) => {
         server.once("error", reject);
