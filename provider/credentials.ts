@@ -1,7 +1,7 @@
 import * as identity from "@azure/identity";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import * as fs from "fs";
-import * as forge from "node-forge";
+import type * as Forge from "node-forge";
 import { ConfigurationError, CredentialError, OidcTokenError } from "./errors";
 
 /** The azuread provider's settings, as this package reads them. */
@@ -226,7 +226,9 @@ export function certificatePem(settings: AuthSettings): string {
     const origin = inline ? settings.sources.clientCertificate : settings.sources.clientCertificatePath;
     const raw = inline ? inlineCertificate(settings) : fs.readFileSync(file);
     if (raw.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return raw.toString("utf8");
-    let p12: forge.pkcs12.Pkcs12Pfx;
+    // Loaded only for a PFX: ~20 ms of the provider host's start that every other credential would pay.
+    const forge = require("node-forge") as typeof Forge;
+    let p12: Forge.pkcs12.Pkcs12Pfx;
     try {
         p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(raw.toString("binary")), settings.clientCertificatePassword ?? "");
     } catch (e) {

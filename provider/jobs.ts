@@ -86,7 +86,7 @@ async function request<T>(
     session: GraphSession,
     target: JobTarget,
     deadline: Deadline,
-    call: { operation: string; method: "GET" | "POST"; path: string; accept?: (body: unknown) => string | undefined },
+    call: { operation: string; method: "GET" | "POST"; path: string; accept?: (body: unknown) => string | undefined; body?: unknown },
 ): Promise<T> {
     try {
         return await session.call<T>({ ...call, apiVersion: target.apiVersion }, deadline);
@@ -174,22 +174,34 @@ export function getJob(session: GraphSession, target: JobTarget, deadline: Deadl
 }
 
 /**
- * POST start, never twice for one trigger change: when its outcome is unknown (reset, no answer,
- * a gateway's 504 or a proxy's page after it was sent), the job is read, and the start is sent
- * again only if the job is still not running (the v1.0 page asks not to start a running job).
+ * POST start or restart, never twice for one change: when its outcome is unknown (reset, no answer,
+ * a gateway's 504 or a proxy's page after it was sent), the job is read, and the POST is sent again
+ * only if the job is still not running (the v1.0 page asks not to start a running job; a restart
+ * leaves the job running, so a running job may have been restarted already).
  */
-export async function startJob(session: GraphSession, target: JobTarget, deadline: Deadline): Promise<void> {
+export async function postAtMostOnce(
+    session: GraphSession,
+    target: JobTarget,
+    deadline: Deadline,
+    action: "start" | "restart",
+    body?: unknown,
+): Promise<void> {
     for (let attempt = 1; ; attempt++) {
         try {
-            await request<unknown>(session, target, deadline, { operation: "start job", method: "POST", path: `${jobPath(target)}/start` });
+            await request<unknown>(session, target, deadline, {
+                operation: `${action} job`,
+                method: "POST",
+                path: `${jobPath(target)}/${action}`,
+                body,
+            });
             return;
         } catch (e) {
             if (!(e instanceof OutcomeUnknown)) throw e;
             let job: JobView;
             try {
-                job = await getJob(session, target, deadline, "read job after an unanswered start");
+                job = await getJob(session, target, deadline, `read job after an unanswered ${action}`);
             } catch {
-                // Cannot tell whether it started: report the start's own failure (its cause is the truth).
+                // Cannot tell whether it happened: report the POST's own failure (its cause is the truth).
                 throw e.error;
             }
             if (isRunning(job)) return;
@@ -358,7 +370,7 @@ export async function ensureStarted(session: GraphSession, target: JobTarget, op
             throw new FailedAfterStart(e as Error, undefined, jobSeenBy(e) ?? before, "skipped");
         }
     }
-    await startJob(session, target, options.deadline);
+    await postAtMostOnce(session, target, options.deadline, "start");
     const startedAt = new Date().toISOString();
     let job: JobView | undefined;
     try {

@@ -3,14 +3,10 @@
  * provisioning run that follows (waitFor "cycle"). jobs.ts holds the start; both share its reads.
  */
 import { setTimeout as sleep } from "timers/promises";
-import { isRunning } from "./diff";
 import { JobQuarantinedError, RunFailedError, WaitTimeoutError } from "./errors";
 import type { GraphSession } from "./graph";
-import { sleepWithin } from "./graph/deadline";
-import { OutcomeUnknown } from "./graph/session";
-import { backoffMs } from "./graph/transport";
 import type { LastRun } from "./inputs";
-import { FailedAfterStart, getJob, JobTarget, jobPath, JobView, StartOptions, StartResult, waitUntilActive } from "./jobs";
+import { FailedAfterStart, getJob, JobTarget, jobPath, JobView, postAtMostOnce, StartOptions, StartResult, waitUntilActive } from "./jobs";
 
 /** The job as a failed cycle wait last read it (a Failed run is state worth keeping). */
 export function jobSeenBy(error: unknown): JobView | undefined {
@@ -61,46 +57,6 @@ export async function waitForCycle(
 }
 
 /**
- * POST restart with `{ criteria: { resetScope } }`, never twice for one change: when its outcome is
- * unknown the job is read, and it is sent again only if the job is still not running (a restart
- * leaves the job running; a job that is running may have been restarted, so it is not sent again).
- */
-export async function restartJob(
-    session: GraphSession,
-    target: JobTarget,
-    resetScope: string,
-    deadline: StartOptions["deadline"],
-): Promise<void> {
-    const call = {
-        operation: "restart job",
-        method: "POST" as const,
-        path: `${jobPath(target)}/restart`,
-        apiVersion: target.apiVersion,
-        body: { criteria: { resetScope } },
-    };
-    for (let attempt = 1; ; attempt++) {
-        try {
-            await session.call<unknown>(call, deadline);
-            return;
-        } catch (e) {
-            if (!(e instanceof OutcomeUnknown)) throw e;
-            let job: JobView;
-            try {
-                job = await getJob(session, target, deadline, "read job after an unanswered restart");
-            } catch {
-                throw e.error;
-            }
-            if (isRunning(job)) return;
-            try {
-                await sleepWithin(backoffMs(attempt), deadline.signal);
-            } catch {
-                throw e.error;
-            }
-        }
-    }
-}
-
-/**
  * POST restart, GET (2 calls; 3 under waitFor "cycle", which first reads the run not to wait for),
  * then waitFor's polls. A restart resumes a paused or quarantined job as a start does.
  */
@@ -110,7 +66,7 @@ export async function ensureRestarted(
     options: StartOptions & { restartScope: string },
 ): Promise<StartResult> {
     const before = options.waitFor === "cycle" ? await getJob(session, target, options.deadline) : undefined;
-    await restartJob(session, target, options.restartScope, options.deadline);
+    await postAtMostOnce(session, target, options.deadline, "restart", { criteria: { resetScope: options.restartScope } });
     const startedAt = new Date().toISOString();
     let job: JobView | undefined;
     try {

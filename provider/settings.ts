@@ -8,7 +8,7 @@ import { DEFAULT_MAX_CONCURRENCY } from "./graph/limiter";
 export interface Settings {
     /**
      * ENTRA_SYNC_MAX_CONCURRENCY: the cap on Graph requests in flight per provider process; the limit
-     * itself adapts below it (starts at 16, grows while Graph answers unthrottled and fast, halves on
+     * itself adapts below it (starts at 64, grows while Graph answers unthrottled and fast, halves on
      * 429/503/504). @default 256 (graph/limiter.ts says why)
      */
     maxConcurrency: number;

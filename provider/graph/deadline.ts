@@ -25,13 +25,39 @@ export function deadlineIn(seconds: number, parent?: Deadline): Deadline {
     const now = Date.now();
     const ms = Math.max(0, seconds * 1000);
     const controller = new AbortController();
-    const reason = new DeadlineExceeded(seconds);
-    const timer = setTimeout(() => controller.abort(reason), ms);
+    // The reason is made when the deadline passes: an Error captures a stack trace, per operation.
+    const timer = setTimeout(() => controller.abort(new DeadlineExceeded(seconds)), ms);
     // A pending deadline must not keep a finished provider process alive.
     timer.unref?.();
     const signal = parent ? AbortSignal.any([controller.signal, parent.signal]) : controller.signal;
     const at = parent ? Math.min(now + ms, parent.at) : now + ms;
     return { signal, at, seconds, startedAt: parent?.startedAt ?? now };
+}
+
+/**
+ * One attempt's signal: aborts when `parent` (the operation's deadline) does, or after `ms` with a
+ * TimeoutError, as AbortSignal.any([parent, AbortSignal.timeout(ms)]) would. Written out because
+ * that pair costs two extra signals per attempt (each made transferable, the combination tracked by
+ * weak references until collected), which the benchmark's profile showed at thousands of attempts.
+ * Call dispose() once the attempt is over: it clears the timer and the listener.
+ */
+export function attemptSignal(parent: AbortSignal, ms: number): { signal: AbortSignal; dispose: () => void } {
+    const controller = new AbortController();
+    if (parent.aborted) {
+        controller.abort(parent.reason);
+        return { signal: controller.signal, dispose: () => undefined };
+    }
+    const onAbort = () => controller.abort(parent.reason);
+    const timer = setTimeout(() => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), ms);
+    timer.unref?.();
+    parent.addEventListener("abort", onAbort, { once: true });
+    return {
+        signal: controller.signal,
+        dispose: () => {
+            clearTimeout(timer);
+            parent.removeEventListener("abort", onAbort);
+        },
+    };
 }
 
 export function remainingMs(deadline: Deadline): number {

@@ -25,11 +25,13 @@ export interface Slot {
 }
 
 /**
- * Where the limit starts. 16 was the fixed limit before it adapted: well inside what one app may
- * send real Graph (3,500 resource units per 10 s for a small tenant, i.e. 350 requests/s, is 35 in
- * flight at 100 ms), so the first round never provokes throttling; slow start doubles it per round.
+ * Where the limit starts. 64 requests are 64 resource units, a fraction of the smallest tenant's
+ * bucket (3,500 units per 10 s, which a burst may spend at once), and of the write cap (3,000 per
+ * 2.5 min), so the first round does not provoke throttling; slow start doubles it per round. (It
+ * started at 16, the old fixed limit: at 150 ms per answer the two extra rounds cost ~300 ms at
+ * N=200, and the throttled benchmark runs were the same at 64.)
  */
-export const START_CONCURRENCY = 16;
+export const START_CONCURRENCY = 64;
 /**
  * The default cap (ENTRA_SYNC_MAX_CONCURRENCY unset). A large tenant's bucket, 8,000 units per
  * 10 s, is 800 requests/s; at ~300 ms per answer that is ~240 in flight, so 256 lets one provider
@@ -38,6 +40,12 @@ export const START_CONCURRENCY = 16;
 export const DEFAULT_MAX_CONCURRENCY = 256;
 /** How long a throttled slot stays taken when the answer did not say (Graph sends Retry-After). */
 export const HOLD_WITHOUT_RETRY_AFTER_MS = 1000;
+/**
+ * The longest a throttled slot stays taken, whatever Retry-After says: the write cap's (or a proxy's
+ * 503's) Retry-After can be minutes, and the slot must not outlive the operation that got it while
+ * other resources wait for it. The throttled request itself still waits the whole Retry-After.
+ */
+export const MAX_HOLD_MS = 10_000;
 
 /** Statuses that mean "send less": throttled, unavailable, gateway timeout. */
 export function isThrottle(status: number | undefined): boolean {
@@ -75,7 +83,7 @@ export class ConcurrencyController {
         const sentAt = now - outcome.latencyMs;
         if (isThrottle(outcome.status)) {
             this.cut(0.5, sentAt, now);
-            return outcome.retryAfterMs ?? HOLD_WITHOUT_RETRY_AFTER_MS;
+            return Math.min(outcome.retryAfterMs ?? HOLD_WITHOUT_RETRY_AFTER_MS, MAX_HOLD_MS);
         }
         // A transport failure's time says nothing about Graph's latency, and is not a reason to grow.
         if (outcome.status === undefined) return 0;
@@ -125,6 +133,8 @@ export class Limiter {
     private readonly waiting: Waiter[] = [];
     /** The most slots taken at once (for the benchmark). */
     peak = 0;
+    /** Slots now held after a throttled answer (for the error when no slot frees in time). */
+    heldForThrottling = 0;
 
     constructor(cap: number, start?: number) {
         this.controller = new ConcurrencyController(cap, start);
@@ -181,8 +191,14 @@ export class Limiter {
                 if (released) return;
                 released = true;
                 const holdMs = this.controller.observe(outcome, Date.now(), this.active);
-                if (holdMs > 0) setTimeout(() => this.free(), holdMs);
-                else this.free();
+                // unref: a held slot must not keep a finished process alive.
+                if (holdMs > 0) {
+                    this.heldForThrottling++;
+                    setTimeout(() => {
+                        this.heldForThrottling--;
+                        this.free();
+                    }, holdMs).unref?.();
+                } else this.free();
             },
         };
     }

@@ -3,9 +3,9 @@ import { Endpoints, isMicrosoftGraphHost } from "../clouds";
 import type { CachedCredential } from "../credentials";
 import { GraphRequestError, SyncJobStartError, TransportError } from "../errors";
 import type { Limits } from "../settings";
-import { Deadline, remainingMs, sleepWithin } from "./deadline";
+import { attemptSignal, Deadline, remainingMs, sleepWithin } from "./deadline";
 import { CallProgress, explainAnswer, GraphAnswer, infoOf, spent } from "./explain";
-import { Limiter } from "./limiter";
+import { isThrottle, Limiter } from "./limiter";
 import { AttemptOptions, backoffMs, BodyReadingHandler, claimsOf, GraphOriginAuthHandler, retryAfterMs, transportCause } from "./transport";
 import { proxyFetchOptions } from "./proxy";
 
@@ -80,7 +80,7 @@ export class GraphSession {
         const elapsed = () => ((progress.elapsedMs = Date.now() - started), progress);
         const outOfTime = (): Error => {
             elapsed();
-            if (lastAnswer && [429, 503, 504].includes(lastAnswer.status)) return explainAnswer(call, lastAnswer, progress, context);
+            if (lastAnswer && isThrottle(lastAnswer.status)) return explainAnswer(call, lastAnswer, progress, context);
             return new TransportError(
                 { ...infoOf(call), requestId: lastAnswer?.headers.get("request-id") ?? undefined },
                 `No time was left within the ${deadline.seconds} s timeoutSeconds. Check the network path to Graph (proxy, firewall, ${this.endpoints.graphEndpoint}), ` +
@@ -108,11 +108,15 @@ export class GraphSession {
             try {
                 slot = await this.limiter.acquire(deadline.signal);
             } catch {
-                lastCause ??= "no request slot became free (ENTRA_SYNC_MAX_CONCURRENCY)";
+                lastCause ??=
+                    this.limiter.heldForThrottling > 0
+                        ? `no request slot became free: Graph throttled this process and ${this.limiter.heldForThrottling} slots wait out its Retry-After`
+                        : "no request slot became free (ENTRA_SYNC_MAX_CONCURRENCY)";
                 throw outOfTime();
             }
             const limitMs = Math.min(this.limits.requestTimeoutMs, remainingMs(deadline));
-            const attempt = new AttemptOptions(token.token, this.origin, AbortSignal.any([deadline.signal, AbortSignal.timeout(limitMs)]));
+            const attemptLimit = attemptSignal(deadline.signal, limitMs);
+            const attempt = new AttemptOptions(token.token, this.origin, attemptLimit.signal);
             progress.attempts++;
             const attemptStarted = Date.now();
             let response: Response | undefined;
@@ -125,9 +129,16 @@ export class GraphSession {
                 response = (await (call.method === "GET" ? request.get() : request.post(call.body))) as Response;
             } catch (e) {
                 if (!attempt.thrown) attempt.thrown = e;
+            } finally {
+                attemptLimit.dispose();
             }
             const latencyMs = Date.now() - attemptStarted;
-            slot.release({ status: response?.status, latencyMs });
+            // A throttled answer keeps its slot for as long as Graph asked (Retry-After), not a guess.
+            slot.release({
+                status: response?.status,
+                latencyMs,
+                retryAfterMs: response && isThrottle(response.status) ? retryAfterMs(response.headers) : undefined,
+            });
 
             if (!response) {
                 lastCause = transportCause(attempt, limitMs, deadline.signal.aborted);
@@ -139,7 +150,7 @@ export class GraphSession {
                 continue;
             }
 
-            const answer: GraphAnswer = { status: response.status, headers: response.headers, text: await response.text() };
+            const answer: GraphAnswer = { status: response.status, headers: response.headers, text: attempt.body };
             lastAnswer = answer;
             const requestOrigin = this.origin;
             if (answer.status >= 300 && answer.status < 400) {
@@ -169,7 +180,7 @@ export class GraphSession {
                 this.credential.invalidate(token.token);
                 continue;
             }
-            if ([429, 503, 504].includes(answer.status)) {
+            if (isThrottle(answer.status)) {
                 lastCause = `${answer.status} (throttled)`;
                 if (call.method === "POST" && answer.status === 504) {
                     // A gateway timeout may have reached the service: do not send the start again blindly.

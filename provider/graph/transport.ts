@@ -11,6 +11,8 @@ export class AttemptOptions implements MiddlewareOptions {
     phase: "headers" | "body" = "headers";
     /** Whether the request was handed to fetch (a POST's outcome is unknown only after that). */
     sent = false;
+    /** The whole body, read inside the attempt (the Response itself is left consumed). */
+    body = "";
     constructor(
         readonly token: string,
         /** The only origin a token may be sent to. */
@@ -57,11 +59,6 @@ export class GraphOriginAuthHandler implements Middleware {
     }
 }
 
-/** Statuses whose Response may not carry a body. (A function, not a Set: Pulumi's closure serializer does not carry Sets.) */
-function nullBody(status: number): boolean {
-    return status === 101 || status === 103 || status === 204 || status === 205 || status === 304;
-}
-
 /**
  * Reads the whole body inside the attempt. The Graph client reads it only after the middleware
  * chain has returned (GraphResponseHandler), outside any timer: a server that sends headers and
@@ -84,20 +81,15 @@ export class BodyReadingHandler implements Middleware {
             attempt.thrown = e;
             throw e;
         }
-        const raw = context.response!;
         attempt.phase = "body";
-        let body: ArrayBuffer;
         try {
-            body = await raw.arrayBuffer();
+            // Kept as text on the attempt rather than re-wrapped in a new Response: one stream per
+            // request instead of two (ResponseType.RAW hands session.ts the consumed Response).
+            attempt.body = await context.response!.text();
         } catch (e) {
             attempt.thrown = e;
             throw e;
         }
-        context.response = new Response(nullBody(raw.status) ? null : body, {
-            status: raw.status,
-            statusText: raw.statusText,
-            headers: raw.headers,
-        });
     }
 }
 

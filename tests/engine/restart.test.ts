@@ -62,6 +62,18 @@ describe("engine protocol: restart and the provisioning cycle", function () {
         assert.deepStrictEqual(emu.requests, [], "changing restartScope alone makes no call");
     });
 
+    it("a restart processed, then its connection reset: the job is read, the restart not sent again", async () => {
+        const jobId = emu.seed.pausedJobId;
+        await stack.up([spec(jobId, { restartTriggers: 1 })]);
+        emu.clearLog();
+        emu.inject({ fault: { kind: "processThenReset" }, routes: ["restart"], times: 1 });
+        const steps = await stack.up([spec(jobId, { restartTriggers: 2 })]);
+        assert.deepStrictEqual(summary(steps), ["update sync"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "GET getJob", "GET getJob"]);
+        assert.strictEqual(emu.job(sp(), jobId)!.restarts, 1);
+        assert.deepStrictEqual([stack.outputs("sync").lastAction, stack.outputs("sync").restartCount], ["restarted", 1]);
+    });
+
     it("setting restartTriggers where it was absent only records it; check refuses None, ConnectorDataStore and unknown scopes, with no request", async () => {
         const jobId = emu.seed.pausedJobId;
         await stack.up([spec(jobId)]);

@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import * as fc from "fast-check";
-import { Emulator, generateClientCertificate } from "../../emulator";
+import { Emulator, generateClientCertificate, GRAPH_ROUTES } from "../../emulator";
 import {
     TokenRejectedError,
     CredentialError,
@@ -382,6 +382,27 @@ describe("provider operations against the emulator", function () {
             for (const j of jobs) assert.strictEqual(emu.job(emu.seed.servicePrincipalId, j)!.starts, 1);
         });
 
+        it("the first round of requests in flight is 64", async () => {
+            // The first 64 reads are answered after 4 s: no answer is in before every first-round request has
+            // arrived, even on a loaded machine (the 64 TLS handshakes share one event loop with the emulator).
+            emu.inject({ fault: { kind: "latency", ms: 4000 }, routes: ["getJob"], times: 64 });
+            const jobs = Array.from({ length: 100 }, () => emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id);
+            await Promise.all(jobs.map((j) => ops.create(inputs(emu.seed.servicePrincipalId, j))));
+            const graph = emu.requests.filter((r) => GRAPH_ROUTES.includes(r.kind));
+            const firstRound = graph.filter((r) => r.at < graph[0].at + 4000);
+            assert.strictEqual(firstRound.length, 64);
+            assert.strictEqual(emu.count({ kind: "start" }), 100);
+        });
+
+        it("ENTRA_SYNC_MAX_CONCURRENCY caps requests in flight", async () => {
+            process.env.ENTRA_SYNC_MAX_CONCURRENCY = "8";
+            emu.inject({ fault: { kind: "latency", ms: 30 } });
+            const jobs = Array.from({ length: 40 }, () => emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id);
+            await Promise.all(jobs.map((j) => ops.create(inputs(emu.seed.servicePrincipalId, j))));
+            assert.strictEqual(emu.stats().peakInFlight, 8);
+            assert.strictEqual(emu.count({ kind: "start" }), 40);
+        });
+
         it("resources on the same paused job never race: it is started once, the others skip", async () => {
             const results = await Promise.all(
                 [1, 2, 3, 4, 5].map(() => ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId))),
@@ -419,6 +440,33 @@ describe("provider operations against the emulator", function () {
                 ["getJob 429", "getJob 200", "start 503", "start 204", "getJob 200"],
             );
             assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
+        });
+
+        it("throttling is retried past the Graph client's 10 retries, for as long as timeoutSeconds allows", async () => {
+            // The Graph client's RetryHandler stops after 10; here only the deadline stops retries.
+            emu.inject({ fault: { kind: "status", status: 429, retryAfterSeconds: 0 }, routes: ["getJob"], times: 15 });
+            emu.inject({ fault: { kind: "status", status: 503, retryAfterSeconds: 0 }, routes: ["start"], times: 12 });
+            const r = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId, { timeoutSeconds: 30 }));
+            assert.strictEqual(r.outs!.lastAction, "started");
+            assert.strictEqual(emu.count({ kind: "getJob", status: 429 }), 15);
+            assert.strictEqual(emu.count({ kind: "start", status: 503 }), 12);
+            assert.strictEqual(emu.count({ kind: "start", status: 204 }), 1);
+            assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
+        });
+
+        it("slots held after throttling: an operation that finds none free says Graph throttled, not the network", async () => {
+            process.env.ENTRA_SYNC_MAX_CONCURRENCY = "2";
+            emu.inject({ fault: { kind: "status", status: 429, retryAfterSeconds: 60 }, routes: ["getJob"], times: 2 });
+            const throttled = await Promise.all(
+                [emu.seed.pausedJobId, emu.seed.quarantinedJobId].map((j) =>
+                    failure(ops.create(inputs(emu.seed.servicePrincipalId, j, { timeoutSeconds: 1 }))),
+                ),
+            );
+            for (const e of throttled) assert.ok(e instanceof ThrottledError, e.message);
+            const third = emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id;
+            const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, third, { timeoutSeconds: 1 })));
+            assert.match(e.message, /no request slot became free: Graph throttled this process and 2 slots wait out its Retry-After/);
+            assert.strictEqual(emu.count({ kind: "getJob" }), 2);
         });
 
         it("throttling past timeoutSeconds fails naming the throttling and the request-id", async () => {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as fc from "fast-check";
-import { ConcurrencyController, Limiter, Slot } from "../../provider/graph/limiter";
+import { ConcurrencyController, Limiter, MAX_HOLD_MS, Slot } from "../../provider/graph/limiter";
 
 /** Feeds `n` answers of `latencyMs`, each with the limit's worth in flight, one ms apart. */
 function feed(c: ConcurrencyController, n: number, latencyMs: number, status = 200, start = 0): number {
@@ -10,19 +10,20 @@ function feed(c: ConcurrencyController, n: number, latencyMs: number, status = 2
 }
 
 describe("limiter: the adaptive limit (controller)", () => {
-    it("starts at 16, grows under flat latency (slow start) up to the cap", () => {
+    it("starts at 64 (or the cap when lower), grows under flat latency (slow start) up to the cap", () => {
         const c = new ConcurrencyController(256);
-        assert.strictEqual(c.limit, 16);
-        feed(c, 16, 50);
-        assert.strictEqual(c.limit, 32);
+        assert.strictEqual(c.limit, 64);
+        feed(c, 64, 50);
+        assert.strictEqual(c.limit, 128);
         feed(c, 1000, 50);
         assert.strictEqual(c.limit, 256);
+        assert.strictEqual(new ConcurrencyController(16).limit, 16);
     });
 
     it("does not grow while the limit is not what holds requests back", () => {
         const c = new ConcurrencyController(256);
-        for (let i = 0; i < 100; i++) c.observe({ status: 200, latencyMs: 50 }, i, 7);
-        assert.strictEqual(c.limit, 16);
+        for (let i = 0; i < 100; i++) c.observe({ status: 200, latencyMs: 50 }, i, 31);
+        assert.strictEqual(c.limit, 64);
     });
 
     it("halves on 429, 503 and 504, once per round; holds the slot for Retry-After", () => {
@@ -37,6 +38,12 @@ describe("limiter: the adaptive limit (controller)", () => {
             c.observe({ status, latencyMs: 10 }, 1020, 32);
             assert.strictEqual(c.limit, 16);
         }
+    });
+
+    it("holds a throttled slot at most MAX_HOLD_MS, however long Retry-After is", () => {
+        const c = new ConcurrencyController(256, 64);
+        assert.strictEqual(c.observe({ status: 429, latencyMs: 10, retryAfterMs: 3_600_000 }, 1000, 64), MAX_HOLD_MS);
+        assert.strictEqual(MAX_HOLD_MS, 10_000);
     });
 
     it("after a cut grows by about one per round (additive), not by doubling", () => {

@@ -1,5 +1,6 @@
 import { Limiter } from "../../provider/graph/limiter";
 import { claimsOf, retryAfterMs } from "../../provider/graph/transport";
+import { attemptSignal, deadlineIn, DeadlineExceeded } from "../../provider/graph/deadline";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -375,6 +376,21 @@ describe("transport helpers", () => {
         assert.strictEqual(retryAfterMs(h("soon"), now), undefined);
     });
 
+    it("an attempt's signal: the deadline's reason when it passes first, a TimeoutError at its own limit, nothing after dispose", async () => {
+        const deadline = deadlineIn(0.02);
+        const early = attemptSignal(deadline.signal, 5000);
+        const own = attemptSignal(new AbortController().signal, 10);
+        const disposed = attemptSignal(deadline.signal, 10);
+        disposed.dispose();
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        assert.ok(early.signal.reason instanceof DeadlineExceeded, String(early.signal.reason));
+        assert.strictEqual((own.signal.reason as DOMException).name, "TimeoutError");
+        assert.strictEqual(disposed.signal.aborted, false);
+        early.dispose();
+        const already = attemptSignal(deadline.signal, 5000);
+        assert.ok(already.signal.aborted && already.signal.reason instanceof DeadlineExceeded);
+    });
+
     it("the claims of a WWW-Authenticate challenge, decoded", () => {
         const claims = '{"access_token":{"nbf":{"essential":true,"value":"1"}}}';
         const header = `Bearer realm="", error="insufficient_claims", claims="${Buffer.from(claims).toString("base64")}"`;
@@ -390,6 +406,23 @@ describe("docs", () => {
         const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
         const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf("In your own Pulumi TypeScript program")))?.[1];
         assert.strictEqual(block?.trim(), fs.readFileSync(path.join(root, "examples/quickstart/index.ts"), "utf8").trim());
+    });
+
+    it("the README's performance figures are those in docs/benchmark/results.json", () => {
+        const root = path.resolve(__dirname, "../..");
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        const results = JSON.parse(fs.readFileSync(path.join(root, "docs/benchmark/results.json"), "utf8"));
+        const at = (variant: string, n: number) =>
+            results.runs
+                .filter((r: { variant: string; n: number; latencyMs: number }) => r.variant === variant && r.n === n && r.latencyMs === 50)
+                .map((r: { wallMs: number }) => Math.round(r.wallMs));
+        for (const n of [200, 1000]) {
+            const raw = Math.min(...at("raw-HTTP", n));
+            const [sync] = at("SyncJobStart", n);
+            const [naive] = at("naive", n);
+            const row = `| ${n.toLocaleString("en-US")} | ${raw} ms | ${sync} ms | ${(sync / raw).toFixed(2)} | ${naive} ms |`;
+            assert.ok(readme.includes(row), `README lacks ${row}`);
+        }
     });
 });
 
