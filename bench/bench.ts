@@ -55,7 +55,12 @@ const THROTTLES: ThrottleCase[] = QUICK
     ? [bucket(10, 5), entraLike(10, 1, 5, 5)]
     : [bucket(10, 40), bucket(2, 10), entraLike(20, 2, 10, 40)];
 
-type Variant = "SyncJobStart" | "raw-HTTP" | "naive";
+type Variant = "SyncJobStart" | "raw-HTTP" | "naive" | "engine-floor";
+
+/** The target points (50 ms; N=200 and 1000) run this many times; the median run is reported. */
+const REPEATS = QUICK ? 1 : 3;
+/** ENTRA_SYNC_MAX_CONCURRENCY values tried at N=1000, 50 ms besides the default: the memory/time trade-off. */
+const CAPS = QUICK ? [] : [16, 64];
 
 interface Run {
     variant: Variant;
@@ -63,7 +68,11 @@ interface Run {
     latencyMs: number;
     /** raw-HTTP only: the requests in flight it ran at. */
     concurrency?: number;
+    /** SyncJobStart only: ENTRA_SYNC_MAX_CONCURRENCY when not the default. */
+    cap?: number;
     wallMs: number;
+    /** At the target points: every repetition's wall time (the run shown is the median). */
+    wallSamplesMs?: number[];
     failures: number;
     graphPerResource: Record<string, number>;
     tokenRequests: number;
@@ -78,6 +87,7 @@ interface Run {
     lastGraphRequestMs?: number;
     /** CPU (user + system) of the process making the calls, per resource: the provider host, or raw.ts. */
     cpuMsPerResource?: number;
+    /** Peak RSS of the process making the calls: the provider host, or raw.ts. */
     hostPeakRssMb?: number;
 }
 
@@ -88,8 +98,9 @@ interface ThrottledRun extends Run {
     graphCalls: number;
 }
 
-function childEnv(emu: Emulator): NodeJS.ProcessEnv {
+function childEnv(emu: Emulator, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     return {
+        ...extra,
         ...emu.environment(),
         AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential",
         NODE_OPTIONS: `--require ${GUARD}`,
@@ -142,23 +153,29 @@ function graphSpan(emu: Emulator, epoch0: number): { firstGraphRequestMs: number
 
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/**
- * Deploys a program through the real provider host; times the engine's steps only. `before` runs
- * once the host is up and the log is clear (e.g. installs a throttle).
- */
+interface DeployOptions {
+    /** Runs once the host is up and the log is clear (e.g. installs a throttle). */
+    before?: (emu: Emulator) => void;
+    /** Runs after the steps, before the emulator closes (e.g. counts what succeeded). */
+    after?: (emu: Emulator) => void;
+    /** ENTRA_SYNC_MAX_CONCURRENCY for the host; the default cap when absent. */
+    cap?: number;
+}
+
+/** Deploys a program through the real provider host; times the engine's steps only. */
 async function deploy(
     variant: Variant,
     program: string,
     n: number,
     latencyMs: number,
-    before?: (emu: Emulator) => void,
-    after?: (emu: Emulator) => void,
+    { before, after, cap }: DeployOptions = {},
 ): Promise<Run> {
     let run!: Run;
     await withJobs(n, latencyMs, async (emu, jobs) => {
         const result: ProgramResult = await runProgram(program, "up", scenario(emu, jobs));
         if (result.error) throw new Error(result.error);
-        const host = await startHost({ programDir: path.dirname(program), env: childEnv(emu) });
+        const extra = cap ? { ENTRA_SYNC_MAX_CONCURRENCY: String(cap) } : {};
+        const host = await startHost({ programDir: path.dirname(program), env: childEnv(emu, extra) });
         try {
             emu.clearLog();
             before?.(emu);
@@ -172,6 +189,7 @@ async function deploy(
                 variant,
                 n,
                 latencyMs,
+                ...(cap ? { cap } : {}),
                 wallMs: round(wallMs),
                 failures: steps.filter((s) => !s.ok).length,
                 ...observed(emu, jobs),
@@ -207,12 +225,12 @@ async function raw(n: number, latencyMs: number, concurrency: number): Promise<R
         const out = await new Promise<string>((resolve, reject) =>
             execFile(
                 process.execPath,
-                ["-r", require.resolve("ts-node/register/transpile-only"), path.join(__dirname, "raw.ts"), file, String(concurrency)],
+                [path.join(__dirname, "raw.js"), file, String(concurrency)],
                 { env: { ...process.env, ...childEnv(emu) } },
                 (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
             ),
         );
-        const { ms, cpuMs } = JSON.parse(out) as { ms: number; cpuMs: number };
+        const { ms, cpuMs, peakRssMb } = JSON.parse(out) as { ms: number; cpuMs: number; peakRssMb: number };
         run = {
             variant: "raw-HTTP",
             n,
@@ -222,18 +240,31 @@ async function raw(n: number, latencyMs: number, concurrency: number): Promise<R
             failures: emu.filter({}).filter((r) => r.status >= 400).length,
             ...observed(emu, jobs),
             cpuMsPerResource: round(cpuMs / n, 2),
+            hostPeakRssMb: round(peakRssMb),
         };
     });
     return run;
 }
 
+/** Runs `once` REPEATS times and returns the run with the median wall time, carrying every sample. */
+async function median(once: () => Promise<Run>, repeats: number): Promise<Run> {
+    const all: Run[] = [];
+    for (let i = 0; i < repeats; i++) all.push(await once());
+    all.sort((a, b) => a.wallMs - b.wallMs);
+    const mid = all[Math.floor((all.length - 1) / 2)];
+    return repeats > 1 ? { ...mid, wallSamplesMs: all.map((r) => r.wallMs) } : mid;
+}
+
 async function throttled(variant: Variant, program: string, t: ThrottleCase): Promise<ThrottledRun> {
     let gets = 0;
     let writes = 0;
-    const run = await deploy(variant, program, t.n, 0, t.install, (emu) => {
-        const ok = emu.filter({}).filter((r) => r.kind !== "token" && r.kind !== "openid" && r.status > 0 && r.status < 400);
-        gets = ok.filter((r) => r.method === "GET").length;
-        writes = ok.length - gets;
+    const run = await deploy(variant, program, t.n, 0, {
+        before: t.install,
+        after: (emu) => {
+            const ok = emu.filter({}).filter((r) => r.kind !== "token" && r.kind !== "openid" && r.status > 0 && r.status < 400);
+            gets = ok.filter((r) => r.method === "GET").length;
+            writes = ok.length - gets;
+        },
     });
     const boundMs = t.boundMs(gets, writes);
     return { ...run, throttle: t.name, graphCalls: gets + writes, boundMs: round(boundMs), ratioToBound: round(run.wallMs / boundMs, 2) };
@@ -276,9 +307,14 @@ async function providerBytes(program: string): Promise<number> {
 }
 
 function svg(runs: Run[], latencyMs: number): string {
-    const series: Variant[] = ["SyncJobStart", "raw-HTTP", "naive"];
-    const colors = { SyncJobStart: "#1f77b4", "raw-HTTP": "#2ca02c", naive: "#d62728" };
-    const label = { SyncJobStart: "SyncJobStart", "raw-HTTP": "raw-HTTP (best)", naive: "naive" };
+    const series: Variant[] = ["SyncJobStart", "raw-HTTP", "naive", "engine-floor"];
+    const colors: Record<Variant, string> = { SyncJobStart: "#1f77b4", "raw-HTTP": "#2ca02c", naive: "#d62728", "engine-floor": "#888888" };
+    const label: Record<Variant, string> = {
+        SyncJobStart: "SyncJobStart",
+        "raw-HTTP": "raw-HTTP (best)",
+        naive: "naive",
+        "engine-floor": "engine floor",
+    };
     const ns = [...new Set(runs.map((r) => r.n))].sort((a, b) => a - b);
     const pts = runs.filter((r) => r.latencyMs === latencyMs);
     const maxY = Math.max(...pts.map((r) => r.wallMs)) * 1.1;
@@ -387,23 +423,36 @@ async function main(): Promise<void> {
     if (at > 0) return point(process.argv[at + 1]);
     const started = performance.now();
     console.log(
-        `pulumi-entra-sync bench${QUICK ? " (quick)" : ""}: N=${NS.join(",")}, latency ${LATENCIES.join("/")} ms, raw-HTTP at ${RAW_CONCURRENCY.join("/")} in flight`,
+        `pulumi-entra-sync bench${QUICK ? " (quick)" : ""} on Node ${process.version}, ${os.cpus().length} CPUs: N=${NS.join(",")}, latency ${LATENCIES.join("/")} ms, raw-HTTP at ${RAW_CONCURRENCY.join("/")} in flight`,
     );
     const consumer = packedConsumer();
     const naive = path.join(__dirname, "naive-program.ts");
+    const floorProgram = path.join(__dirname, "engine-floor-program.ts");
     const runs: Run[] = [];
     const say = (r: Run) =>
         process.stdout.write(
-            `  ${r.variant.padEnd(12)}${r.concurrency ? `@${r.concurrency}`.padEnd(5) : "     "} N=${String(r.n).padEnd(4)} ${r.latencyMs} ms: ${Math.round(r.wallMs)} ms, peak ${r.peakInFlight} in flight${r.failures ? `, ${r.failures} failed` : ""}\n`,
+            `  ${r.variant.padEnd(12)}${r.concurrency ? `@${r.concurrency}`.padEnd(5) : r.cap ? `cap${r.cap}`.padEnd(6) : "     "} N=${String(r.n).padEnd(4)} ${r.latencyMs} ms: ${Math.round(r.wallMs)} ms, peak ${r.peakInFlight} in flight${r.failures ? `, ${r.failures} failed` : ""}\n`,
         );
+    // The engine floor makes no HTTP call, so latency does not matter to it: once per N.
+    const floors: Run[] = [];
+    for (const n of NS) floors.push(await deploy("engine-floor", floorProgram, n, 0));
+    floors.forEach(say);
+    // The targets are set at 50 ms, N = 200 and 1000; the quick run checks the same at its own sizes.
+    const L = QUICK ? 20 : 50;
+    const [nMid, nBig] = QUICK ? [5, 5] : [200, 1000];
     for (const latencyMs of LATENCIES) {
         for (const n of NS) {
-            for (const c of RAW_CONCURRENCY) runs.push(await raw(n, latencyMs, c));
-            runs.push(await deploy("SyncJobStart", consumer.program, n, latencyMs));
-            runs.push(await deploy("naive", naive, n, latencyMs));
+            const repeats = latencyMs === L && (n === nMid || n === nBig) ? REPEATS : 1;
+            for (const c of RAW_CONCURRENCY) runs.push(await median(() => raw(n, latencyMs, c), repeats));
+            runs.push(await median(() => deploy("SyncJobStart", consumer.program, n, latencyMs), repeats));
+            runs.push(await median(() => deploy("naive", naive, n, latencyMs), repeats));
             runs.slice(-RAW_CONCURRENCY.length - 2).forEach(say);
         }
     }
+    // What the default cap buys at N=1000: the same deployment with lower caps (memory against time).
+    const capped: Run[] = [];
+    for (const cap of CAPS) capped.push(await deploy("SyncJobStart", consumer.program, nBig, L, { cap }));
+    capped.forEach(say);
     const throttledRuns: ThrottledRun[] = [];
     for (const t of THROTTLES) {
         // The quick run leaves out the naive pattern here: it is the slow part, and says nothing new.
@@ -433,15 +482,25 @@ async function main(): Promise<void> {
         runs.find((x) => x.variant === variant && x.n === n && x.latencyMs === latencyMs)!;
 
     console.log(
-        "\n| variant | N | latency | wall ms | ratio to best raw | peak in flight | 429s | token requests | CPU ms/resource | host peak RSS | starts per job | failures |",
+        "\n| variant | N | latency | wall ms | ratio to best raw | peak in flight | 429s | token requests | CPU ms/resource | peak RSS | starts per job | failures |",
     );
     console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (const r of runs) {
         const best = bestRaw(r.n, r.latencyMs);
         const name = r.variant === "raw-HTTP" ? `raw-HTTP @${r.concurrency}${r === best ? " (best)" : ""}` : r.variant;
         console.log(
-            `| ${name} | ${r.n} | ${r.latencyMs} ms | ${Math.round(r.wallMs)} | ${(r.wallMs / best.wallMs).toFixed(2)} | ${r.peakInFlight} | ${r.throttled429} | ${r.tokenRequests} | ${r.cpuMsPerResource ?? "-"} | ${r.hostPeakRssMb ? `${r.hostPeakRssMb} MB` : "-"} | ${r.minStartsPerJob === r.maxStartsPerJob ? r.maxStartsPerJob : `${r.minStartsPerJob}-${r.maxStartsPerJob}`} | ${r.failures} |`,
+            `| ${name} | ${r.n} | ${r.latencyMs} ms | ${Math.round(r.wallMs)}${r.wallSamplesMs ? ` (${r.wallSamplesMs.map(Math.round).join(", ")})` : ""} | ${(r.wallMs / best.wallMs).toFixed(2)} | ${r.peakInFlight} | ${r.throttled429} | ${r.tokenRequests} | ${r.cpuMsPerResource ?? "-"} | ${r.hostPeakRssMb ? `${r.hostPeakRssMb} MB` : "-"} | ${r.minStartsPerJob === r.maxStartsPerJob ? r.maxStartsPerJob : `${r.minStartsPerJob}-${r.maxStartsPerJob}`} | ${r.failures} |`,
         );
+    }
+    console.log("\nThe engine floor (a dynamic provider that makes no HTTP call, through the same host and engine driver):");
+    console.log("\n| N | wall ms | host CPU ms/resource | host peak RSS |\n|---|---|---|---|");
+    for (const r of floors) console.log(`| ${r.n} | ${Math.round(r.wallMs)} | ${r.cpuMsPerResource} | ${r.hostPeakRssMb} MB |`);
+    if (capped.length) {
+        const byDefault = find("SyncJobStart", nBig, L);
+        console.log(`\nSyncJobStart at N=${nBig}, ${L} ms, by ENTRA_SYNC_MAX_CONCURRENCY:`);
+        console.log("\n| cap | wall ms | peak in flight | host peak RSS |\n|---|---|---|---|");
+        for (const r of [...capped, byDefault])
+            console.log(`| ${r.cap ?? "256 (default)"} | ${Math.round(r.wallMs)} | ${r.peakInFlight} | ${r.hostPeakRssMb} MB |`);
     }
     console.log(
         "\n| throttle | variant | N | wall ms | bound ms | ratio | Graph calls | 429s | peak in flight | token requests | starts per job | failures |",
@@ -459,9 +518,6 @@ async function main(): Promise<void> {
         `serialized __provider per resource: ${bytes.sourceTree} bytes from the source tree, ${bytes.packedInstall} bytes from the packed install`,
     );
 
-    // The targets are set at 50 ms, N = 200 and 1000; the quick run checks the same at its own sizes.
-    const L = QUICK ? 20 : 50;
-    const [nMid, nBig] = QUICK ? [5, 5] : [200, 1000];
     const sync = runs.filter((r) => r.variant === "SyncJobStart");
     const syncThrottled = throttledRuns.filter((r) => r.variant === "SyncJobStart");
     const ratio = (n: number) => find("SyncJobStart", n, L).wallMs / bestRaw(n, L).wallMs;
@@ -509,6 +565,8 @@ async function main(): Promise<void> {
                 quick: QUICK,
                 rawConcurrency: RAW_CONCURRENCY,
                 runs,
+                engineFloor: floors,
+                capped,
                 throttled: throttledRuns,
                 quiet,
                 providerBytes: bytes,
@@ -520,7 +578,7 @@ async function main(): Promise<void> {
         ),
     );
     const plotted = runs.filter((r) => r.variant !== "raw-HTTP" || r === bestRaw(r.n, r.latencyMs));
-    fs.writeFileSync(path.join(OUT, "wall-time.svg"), svg(plotted, L));
+    fs.writeFileSync(path.join(OUT, "wall-time.svg"), svg([...plotted, ...floors.map((f) => ({ ...f, latencyMs: L }))], L));
     console.log(`wrote ${path.relative(repoRoot, path.join(OUT, "results.json"))} and wall-time.svg`);
 }
 

@@ -59,6 +59,12 @@ describe("bench (npm run bench -- --quick)", function () {
         for (const t of r.targets)
             assert.ok(typeof t.target === "string" && typeof t.figure === "string" && typeof t.pass === "boolean", JSON.stringify(t));
         const svg = fs.readFileSync(path.join(out, "wall-time.svg"), "utf8");
-        assert.strictEqual((svg.match(/<path /g) ?? []).length, 3);
+        assert.strictEqual((svg.match(/<path /g) ?? []).length, 4);
+        // The engine floor makes no Graph call; the raw bound reports its own peak memory.
+        assert.deepStrictEqual(
+            r.engineFloor.map((f: any) => [f.variant, f.n, f.failures, f.graphPerResource]),
+            [["engine-floor", 5, 0, {}]],
+        );
+        assert.ok(r.runs.filter((x: any) => x.variant === "raw-HTTP").every((x: any) => x.hostPeakRssMb > 0));
     });
 });

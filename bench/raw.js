@@ -2,11 +2,15 @@
  * The raw-HTTP bound: exactly the HTTP calls SyncJobStart must make (one token, then GET, POST
  * start, GET per job) with plain fetch at a given concurrency, no Pulumi. Prints {ms, cpuMs} as JSON
  * (cpuMs: this process's user + system CPU over the same span).
- * Run with NODE_EXTRA_CA_CERTS set. usage: raw.ts <jobsJsonFile> <concurrency>
+ * Run with NODE_EXTRA_CA_CERTS set. usage: node raw.js <jobsJsonFile> <concurrency>
+ *
+ * Plain JavaScript, run by plain node: under ts-node the process would also hold the TypeScript
+ * compiler, and its peak RSS (reported as peakRssMb) would not be the HTTP work's.
  */
-import * as fs from "fs";
+"use strict";
+const fs = require("fs");
 
-async function main(): Promise<void> {
+async function main() {
     const [file, conc] = process.argv.slice(2);
     const { graph, authority, tenant, clientId, secret, sp, jobs } = JSON.parse(fs.readFileSync(file, "utf8"));
     const t0 = performance.now();
@@ -21,7 +25,7 @@ async function main(): Promise<void> {
             scope: `${graph}/.default`,
         }),
     });
-    const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const token = (await tokenRes.json()).access_token;
     const headers = { Authorization: `Bearer ${token}` };
     let next = 0;
     const worker = async () => {
@@ -34,7 +38,8 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: Number(conc) }, worker));
     const cpu = process.cpuUsage(cpu0);
-    process.stdout.write(JSON.stringify({ ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 }));
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(JSON.stringify({ ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb }));
 }
 
 void main();
