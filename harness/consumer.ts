@@ -28,15 +28,30 @@ export function packedConsumer(): Consumer {
     if (cached) return cached;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-consumer-"));
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-    // npm pack runs `prepare` (tsc), so the tarball holds what the sources build to now.
-    const packed = JSON.parse(
-        execFileSync(npm, ["pack", "--json", "--pack-destination", dir], {
-            cwd: repoRoot,
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "ignore"],
-            env: { ...process.env, npm_config_offline: "true" },
-        }),
-    );
+    // npm pack runs `prepare` (tsc, then the prune of stale outputs), so the tarball holds what the
+    // sources build to now. It runs in a copy of the checkout (its dist/ included, stale files and
+    // all, as a developer's pack would find it): packing in the checkout itself rewrote dist/ while
+    // a test in the other worker was loading `pulumi-entra-sync` from it (examples resolve the
+    // package by its own name), and tsc's writes are not atomic.
+    const staging = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-pack-"));
+    fs.cpSync(repoRoot, staging, {
+        recursive: true,
+        filter: (source) => !/^(node_modules|\.git)$/.test(path.relative(repoRoot, source)),
+    });
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(staging, "node_modules"), "dir");
+    let packed: Array<{ filename: string }>;
+    try {
+        packed = JSON.parse(
+            execFileSync(npm, ["pack", "--json", "--pack-destination", dir], {
+                cwd: staging,
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "ignore"],
+                env: { ...process.env, npm_config_offline: "true" },
+            }),
+        );
+    } finally {
+        fs.rmSync(staging, { recursive: true, force: true });
+    }
     const tarball = path.join(dir, packed[0].filename);
     const modules = path.join(dir, "node_modules");
     const unpacked = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-unpacked-"));

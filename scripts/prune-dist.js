@@ -9,7 +9,8 @@
 const fs = require("fs");
 const path = require("path");
 
-const root = path.resolve(__dirname, "..");
+// The package root: this script's parent, or the folder given (the tests prune a scratch copy).
+const root = path.resolve(process.argv[2] ?? path.join(__dirname, ".."));
 const dist = path.join(root, "dist");
 const OUTPUT = /^(.*?)(\.d\.ts\.map|\.d\.ts|\.js\.map|\.js)$/;
 if (fs.existsSync(dist)) {

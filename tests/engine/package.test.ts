@@ -1,5 +1,7 @@
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { Emulator } from "../../emulator";
 import { Engine, packedConsumer, repoRoot, runProgram, scenarioEnv, startHost } from "../../harness";
@@ -19,6 +21,30 @@ describe("package: npm pack, installed into a fresh consumer project", function 
         const orphans = shipped.filter((f) => !fs.existsSync(path.join(repoRoot, f.replace(/\.js$/, ".ts"))));
         assert.ok(shipped.includes(path.join("provider", "graph", "session.js")), shipped.join(", "));
         assert.deepStrictEqual(orphans, []);
+    });
+
+    it("the build's prune removes outputs whose source is gone, and nothing else", () => {
+        // What `build` runs after tsc, on a scratch package: graph.ts became graph/index.ts.
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-prune-"));
+        try {
+            const write = (file: string) => {
+                fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+                fs.writeFileSync(path.join(root, file), "");
+            };
+            ["provider/graph/index.ts", "provider/jobs.ts"].forEach(write);
+            const outputs = ["provider/graph/index", "provider/jobs", "provider/graph"].flatMap((base) =>
+                [".js", ".js.map", ".d.ts", ".d.ts.map"].map((ext) => `dist/${base}${ext}`),
+            );
+            outputs.forEach(write);
+            execFileSync(process.execPath, [path.join(repoRoot, "scripts", "prune-dist.js"), root]);
+            const left = (fs.readdirSync(path.join(root, "dist"), { recursive: true }) as string[])
+                .filter((f) => fs.statSync(path.join(root, "dist", f)).isFile())
+                .map((f) => `dist/${f.split(path.sep).join("/")}`)
+                .sort();
+            assert.deepStrictEqual(left, outputs.filter((f) => !/^dist\/provider\/graph\./.test(f)).sort());
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
     });
 
     it("creates a SyncJobStart through the real provider host; __provider is a small require of the package", async () => {
