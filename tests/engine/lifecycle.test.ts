@@ -2,21 +2,19 @@ import * as assert from "assert";
 import { Emulator } from "../../emulator";
 import { SECRET_SIG } from "../../harness";
 import { ResourceSpec, Stack, summary } from "../../harness";
-import { startTestStack } from "../support/testStack";
-import { startTestEmulator } from "../support/testEnv";
+import { freshStackPerTest } from "../support/testStack";
 
 describe("engine protocol: SyncJobStart through the real provider host", function () {
     this.timeout(120_000);
     let emu: Emulator;
     let stack: Stack;
-    beforeEach(async () => {
-        emu = await startTestEmulator();
-        stack = await startTestStack(emu);
-    });
-    afterEach(async () => {
-        await stack.stop();
-        await emu.close();
-    });
+    freshStackPerTest(
+        (e, s) => {
+            emu = e;
+            stack = s;
+        },
+        () => stack,
+    );
 
     const resume = (extra: Record<string, unknown> = {}, jobId?: string): ResourceSpec => ({
         name: "resume",

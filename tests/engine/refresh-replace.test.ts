@@ -10,7 +10,7 @@ import * as path from "path";
 import { setTimeout as sleep } from "timers/promises";
 import { Emulator } from "../../emulator";
 import { ResourceSpec, Stack, summary } from "../../harness";
-import { startTestStack } from "../support/testStack";
+import { freshStackPerTest, startTestStack } from "../support/testStack";
 import { startTestEmulator } from "../support/testEnv";
 
 describe("refresh keeps state on a doubt; azuread 6 id forms; a rename does not pause", function () {
@@ -18,13 +18,14 @@ describe("refresh keeps state on a doubt; azuread 6 id forms; a rename does not 
     let emu: Emulator;
     let stack: Stack;
     const others: Emulator[] = [];
-    beforeEach(async () => {
-        emu = await startTestEmulator();
-        stack = await startTestStack(emu);
-    });
+    freshStackPerTest(
+        (e, s) => {
+            emu = e;
+            stack = s;
+        },
+        () => stack,
+    );
     afterEach(async () => {
-        await stack.stop();
-        await emu.close();
         await Promise.all(others.splice(0).map((other) => other.close()));
     });
 

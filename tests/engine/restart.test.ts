@@ -5,21 +5,19 @@
 import * as assert from "assert";
 import { Emulator } from "../../emulator";
 import { ResourceSpec, Stack, summary } from "../../harness";
-import { startTestEmulator } from "../support/testEnv";
-import { startTestStack } from "../support/testStack";
+import { freshStackPerTest } from "../support/testStack";
 
 describe("engine protocol: restart and the provisioning cycle", function () {
     this.timeout(120_000);
     let emu: Emulator;
     let stack: Stack;
-    beforeEach(async () => {
-        emu = await startTestEmulator();
-        stack = await startTestStack(emu);
-    });
-    afterEach(async () => {
-        await stack.stop();
-        await emu.close();
-    });
+    freshStackPerTest(
+        (e, s) => {
+            emu = e;
+            stack = s;
+        },
+        () => stack,
+    );
 
     const sp = () => emu.seed.servicePrincipalId;
     const spec = (jobId: string, extra: Record<string, unknown> = {}): ResourceSpec => ({

@@ -11,7 +11,7 @@ import * as path from "path";
 import { Emulator, generateClientCertificate } from "../../emulator";
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
-import { emulatorEnv, startTestEmulator, withEnv } from "../support/testEnv";
+import { emulatorEnv, setEnv, startTestEmulator, withEnv } from "../support/testEnv";
 
 const CLEAR = {
     ARM_TENANT_ID: undefined,
@@ -44,12 +44,7 @@ describe("credentials: the rest of azuread's settings", function () {
     beforeEach(async () => {
         emu = await startTestEmulator();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-cred-"));
-        const saved = { ...process.env };
-        Object.assign(process.env, emulatorEnv(emu));
-        restore = () => {
-            for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-            Object.assign(process.env, saved);
-        };
+        restore = setEnv(emulatorEnv(emu));
         await config({});
     });
     afterEach(async () => {

@@ -11,7 +11,7 @@ import { Emulator } from "../../emulator";
 import { CredentialError, GraphRequestError, TransportError, TokenRejectedError } from "../../provider/errors";
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
-import { emulatorEnv, startTestEmulator } from "../support/testEnv";
+import { emulatorEnv, setEnv, startTestEmulator } from "../support/testEnv";
 
 function inputs(spId: string, jobId: string, extra: Record<string, unknown> = {}): ProviderInputs {
     const { inputs: checked, failures } = checkInputs({ servicePrincipalId: spId, jobId, ...extra });
@@ -47,13 +47,8 @@ describe("the network as it really behaves (operations in process)", function ()
     beforeEach(async () => {
         emu = await startTestEmulator();
         sp = emu.seed.servicePrincipalId;
-        const saved = { ...process.env };
         // Short per-attempt limit: slow faults end fast.
-        Object.assign(process.env, emulatorEnv(emu, { ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS: "0.5" }));
-        restore = () => {
-            for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-            Object.assign(process.env, saved);
-        };
+        restore = setEnv(emulatorEnv(emu, { ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS: "0.5" }));
         await config({});
     });
     afterEach(async () => {

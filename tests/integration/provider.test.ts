@@ -16,7 +16,7 @@ import {
 } from "../../provider/errors";
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
-import { emulatorEnv, startTestEmulator, withEnv } from "../support/testEnv";
+import { emulatorEnv, setEnv, startTestEmulator, withEnv } from "../support/testEnv";
 import { setTimeout as sleep } from "timers/promises";
 
 const CLEAR = {
@@ -52,12 +52,7 @@ describe("provider operations against the emulator", function () {
     let restore: () => void;
     beforeEach(async () => {
         emu = await startTestEmulator();
-        const saved = { ...process.env };
-        Object.assign(process.env, emulatorEnv(emu));
-        restore = () => {
-            for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-            Object.assign(process.env, saved);
-        };
+        restore = setEnv(emulatorEnv(emu));
         await config({});
     });
     afterEach(async () => {

@@ -18,18 +18,26 @@ export function emulatorEnv(emu: Emulator, extra: NodeJS.ProcessEnv = {}): NodeJ
     return { ...emu.environment(), ENTRA_SYNC_POLL_INTERVAL_SECONDS: "0.05", ...extra };
 }
 
-/** Sets variables in this process for the duration of fn (restored afterwards). */
-export async function withEnv<T>(vars: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
-    const saved: NodeJS.ProcessEnv = {};
-    for (const k of Object.keys(vars)) saved[k] = process.env[k];
+/**
+ * Sets variables in this process's environment (undefined removes one); returns what puts the
+ * environment back as it was, removing the variables set meanwhile.
+ */
+export function setEnv(vars: NodeJS.ProcessEnv): () => void {
+    const saved = { ...process.env };
     Object.assign(process.env, vars);
     for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k];
+    return () => {
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+    };
+}
+
+/** Sets variables in this process for the duration of fn (restored afterwards). */
+export async function withEnv<T>(vars: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
+    const restore = setEnv(vars);
     try {
         return await fn();
     } finally {
-        for (const [k, v] of Object.entries(saved)) {
-            if (v === undefined) delete process.env[k];
-            else process.env[k] = v;
-        }
+        restore();
     }
 }
