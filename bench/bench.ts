@@ -401,13 +401,16 @@ async function profileOnly(): Promise<void> {
     for (const line of summarizeProfile(PROFILE!)) console.log(`  ${line}`);
 }
 
-/** `--point N:latencyMs`: one point, raw-HTTP at 256, SyncJobStart and naive (for quick comparisons while tuning). */
-async function point(spec: string): Promise<void> {
+/**
+ * `--point N:latencyMs [--cap C]`: one point, raw-HTTP at 256 (or C), SyncJobStart (with
+ * ENTRA_SYNC_MAX_CONCURRENCY=C) and naive (for quick comparisons while tuning).
+ */
+async function point(spec: string, cap?: number): Promise<void> {
     const [n, latencyMs] = spec.split(":").map(Number);
     const consumer = packedConsumer();
     for (const r of [
-        await raw(n, latencyMs, 256),
-        await deploy("SyncJobStart", consumer.program, n, latencyMs),
+        await raw(n, latencyMs, cap ?? 256),
+        await deploy("SyncJobStart", consumer.program, n, latencyMs, { cap }),
         await deploy("naive", path.join(__dirname, "naive-program.ts"), n, latencyMs),
     ])
         console.log(JSON.stringify(r));
@@ -420,7 +423,8 @@ async function main(): Promise<void> {
         return;
     }
     const at = process.argv.indexOf("--point");
-    if (at > 0) return point(process.argv[at + 1]);
+    const capAt = process.argv.indexOf("--cap");
+    if (at > 0) return point(process.argv[at + 1], capAt > 0 ? Number(process.argv[capAt + 1]) : undefined);
     const started = performance.now();
     console.log(
         `pulumi-entra-sync bench${QUICK ? " (quick)" : ""} on Node ${process.version}, ${os.cpus().length} CPUs: N=${NS.join(",")}, latency ${LATENCIES.join("/")} ms, raw-HTTP at ${RAW_CONCURRENCY.join("/")} in flight`,
