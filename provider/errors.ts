@@ -95,6 +95,31 @@ export class GraphRequestError extends SyncJobStartError {
 }
 
 /**
+ * A restart was sent and its answer lost (reset, no answer, a gateway's 504), and the job read after
+ * it cannot tell whether Graph restarted it: the job is running, as a restart leaves it, and no
+ * provisioning run began after the POST. It is not sent again blindly, and not recorded as done:
+ * restartTriggers keep their previous value in state, so the next `up` restarts the job.
+ */
+export class RestartUnconfirmedError extends SyncJobStartError {
+    override name = "RestartUnconfirmedError";
+    constructor(original: Error, job: { status?: string; scheduleState?: string }) {
+        // The POST's own hint ("the job is read before it is sent again") is replaced by what the read found.
+        const hint = (original as { hint?: unknown }).hint;
+        const failure =
+            typeof hint === "string" && hint && original.message.endsWith(hint)
+                ? original.message.slice(0, -hint.length).trim()
+                : original.message;
+        super(
+            `${failure} The job was read after it: ${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}, as a restart would leave it, ` +
+                "but no provisioning run began after the restart was sent, so whether Graph restarted the job cannot be told; it is not sent again blindly. " +
+                "Nothing is recorded: restartTriggers keep their previous value in state, so the next `pulumi up` restarts the job " +
+                "(if this restart did reach Graph, that repeats its reset: objects are evaluated again, nothing is lost).",
+            { cause: original },
+        );
+    }
+}
+
+/**
  * 401: Graph refused the token. (Not "AuthenticationError": @azure/identity exports a class of that
  * name for the opposite case, a token that could not be had; that is our CredentialError.)
  */

@@ -38,6 +38,7 @@ export {
     WaitTimeoutError,
     RunFailedError,
     PartialStartError,
+    RestartUnconfirmedError,
 } from "./errors";
 export type { GraphRequestInfo, SyncJobStartErrorOptions } from "./errors";
 export { ENVIRONMENTS, ENVIRONMENT_NAMES } from "./clouds";

@@ -4,11 +4,12 @@ import {
     GraphRequestError,
     JobNotFoundError,
     JobQuarantinedError,
+    RestartUnconfirmedError,
     ServicePrincipalNotFoundError,
     SyncJobStartError,
     WaitTimeoutError,
 } from "./errors";
-import type { GraphSession } from "./graph";
+import type { GraphCall, GraphSession } from "./graph";
 import { Deadline, sleepWithin } from "./graph/deadline";
 import { OutcomeUnknown } from "./graph/session";
 import { backoffMs } from "./graph/transport";
@@ -82,12 +83,7 @@ function isGraphRequestError(error: unknown): error is GraphRequestError {
 }
 
 /** One call on the job; a 404 becomes an error that says what is missing. */
-async function request<T>(
-    session: GraphSession,
-    target: JobTarget,
-    deadline: Deadline,
-    call: { operation: string; method: "GET" | "POST"; path: string; accept?: (body: unknown) => string | undefined; body?: unknown },
-): Promise<T> {
+async function request<T>(session: GraphSession, target: JobTarget, deadline: Deadline, call: Omit<GraphCall, "apiVersion">): Promise<T> {
     try {
         return await session.call<T>({ ...call, apiVersion: target.apiVersion }, deadline);
     } catch (e) {
@@ -167,17 +163,53 @@ export function jobShapeProblem(body: unknown): string | undefined {
     return undefined;
 }
 
-export function getJob(session: GraphSession, target: JobTarget, deadline: Deadline, operation = "read job"): Promise<JobView> {
-    return request<unknown>(session, target, deadline, { operation, method: "GET", path: jobPath(target), accept: jobShapeProblem }).then(
-        toJobView,
-    );
+export function getJob(
+    session: GraphSession,
+    target: JobTarget,
+    deadline: Deadline,
+    operation = "read job",
+    onAnswer?: (headers: Headers, receivedAt: number) => void,
+): Promise<JobView> {
+    return request<unknown>(session, target, deadline, {
+        operation,
+        method: "GET",
+        path: jobPath(target),
+        accept: jobShapeProblem,
+        onAnswer,
+    }).then(toJobView);
+}
+
+/**
+ * Allowance for Graph's front end (which sends `Date`) and the provisioning service (which stamps
+ * runs) not keeping exactly the same time.
+ */
+const RUN_STAMP_SLACK_MS = 1000;
+
+/**
+ * Whether the job shows a provisioning run that began after `sentAt` (local clock), on Graph's clock:
+ * the offset between the clocks is Graph's `Date` header minus the local time the read arrived. The
+ * offset can only be underestimated (`Date` has whole seconds and is stamped before the read
+ * arrives), which moves the bar earlier: with the slack, a run that began up to ~2 s plus the read's
+ * latency before the POST could be taken for its effect (Graph's schedule runs every 40 min), and a
+ * run begun after it is never missed. Without a Date header there is no proof.
+ */
+export function runBeganAfter(job: JobView, sentAt: number, date: string | null | undefined, receivedAt: number): boolean {
+    const began = Date.parse(job.lastRun?.timeBegan ?? "");
+    const serverNow = Date.parse(date ?? "");
+    if (Number.isNaN(began) || Number.isNaN(serverNow)) return false;
+    return began >= sentAt + (serverNow - receivedAt) - RUN_STAMP_SLACK_MS;
 }
 
 /**
  * POST start or restart, never twice for one change: when its outcome is unknown (reset, no answer,
  * a gateway's 504 or a proxy's page after it was sent), the job is read, and the POST is sent again
- * only if the job is still not running (the v1.0 page asks not to start a running job; a restart
- * leaves the job running, so a running job may have been restarted already).
+ * only if the job is still not running (the v1.0 page asks not to start a running job).
+ *
+ * A running job proves a start, not a restart: a restart is mostly sent to a running job and leaves
+ * it running. Its proof is a provisioning run that began after the POST was sent (a restart begins
+ * one). A running job without that proof is neither restarted again blindly nor recorded as
+ * restarted: RestartUnconfirmedError leaves restartTriggers as they were in state, so the next
+ * `up` restarts it.
  */
 export async function postAtMostOnce(
     session: GraphSession,
@@ -186,6 +218,7 @@ export async function postAtMostOnce(
     action: "start" | "restart",
     body?: unknown,
 ): Promise<void> {
+    const sentAt = Date.now();
     for (let attempt = 1; ; attempt++) {
         try {
             await request<unknown>(session, target, deadline, {
@@ -198,13 +231,20 @@ export async function postAtMostOnce(
         } catch (e) {
             if (!(e instanceof OutcomeUnknown)) throw e;
             let job: JobView;
+            let date: string | null = null;
+            let receivedAt = 0;
             try {
-                job = await getJob(session, target, deadline, `read job after an unanswered ${action}`);
+                job = await getJob(session, target, deadline, `read job after an unanswered ${action}`, (headers, at) => {
+                    date = headers.get("date");
+                    receivedAt = at;
+                });
             } catch {
                 // Cannot tell whether it happened: report the POST's own failure (its cause is the truth).
                 throw e.error;
             }
-            if (isRunning(job)) return;
+            if (action === "start" && isRunning(job)) return;
+            if (action === "restart" && runBeganAfter(job, sentAt, date, receivedAt)) return;
+            if (action === "restart" && isRunning(job)) throw new RestartUnconfirmedError(e.error, job);
             try {
                 await sleepWithin(backoffMs(attempt), deadline.signal);
             } catch {

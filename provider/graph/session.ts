@@ -21,6 +21,8 @@ export interface GraphCall {
     accept?: (body: unknown) => string | undefined;
     /** A POST's JSON body (restart's criteria); none for start and pause. */
     body?: unknown;
+    /** Told the headers of the answer the call returns, and when it arrived (local clock). */
+    onAnswer?: (headers: Headers, receivedAt: number) => void;
 }
 
 /**
@@ -160,7 +162,10 @@ export class GraphSession {
                 if (answer.text.trim() === "") return undefined as T;
                 const parsed = parseJson(answer);
                 const problem = parsed.ok ? call.accept?.(parsed.value) : undefined;
-                if (parsed.ok && !problem) return parsed.value as T;
+                if (parsed.ok && !problem) {
+                    call.onAnswer?.(answer.headers, Date.now());
+                    return parsed.value as T;
+                }
                 lastCause = parsed.ok
                     ? `${problem} from ${requestOrigin} (a proxy's answer?) with status ${answer.status}`
                     : `${parsed.looksHtml ? "HTML" : "a non-JSON answer"} from ${requestOrigin} (a proxy's page?) with status ${answer.status}`;

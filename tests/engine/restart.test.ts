@@ -72,6 +72,35 @@ describe("engine protocol: restart and the provisioning cycle", function () {
         assert.deepStrictEqual([stack.outputs("sync").lastAction, stack.outputs("sync").restartCount], ["restarted", 1]);
     });
 
+    it("a restart reset before Graph saw it: no run began after it, so the update fails saying so and records nothing; the next up restarts", async () => {
+        // A running job whose last run ended 10 min ago, and no scheduled run due (as Graph's 40 min schedule).
+        const job = emu.addJob(sp(), { state: "Active", run: { intervalMs: 3_600_000 }, history: { endedSecondsAgo: 600 } });
+        await stack.up([spec(job.id, { restartTriggers: 1 })]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"]);
+        emu.clearLog();
+        emu.inject({ fault: { kind: "reset" }, routes: ["restart"], times: 1 });
+        const [step] = await stack.up([spec(job.id, { restartTriggers: 2 })]);
+        assert.strictEqual(step.ok, false);
+        assert.match(
+            step.error!,
+            new RegExp(
+                `^restart job failed: POST /v1\\.0/servicePrincipals/${sp()}/synchronization/jobs/${job.id.replace(/\./g, "\\.")}/restart -> no response: .*ECONNRESET.*` +
+                    " The job was read after it: Active/Active, as a restart would leave it, but no provisioning run began after the restart was sent, " +
+                    "so whether Graph restarted the job cannot be told; it is not sent again blindly\\. Nothing is recorded: restartTriggers keep their previous value",
+            ),
+        );
+        assert.doesNotMatch(step.error!, /the job is read before it is sent again/);
+        assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "GET getJob"]);
+        assert.strictEqual(emu.job(sp(), job.id)!.restarts, 0);
+        assert.deepStrictEqual([stack.outputs("sync").lastAction, stack.outputs("sync").restartCount], ["skipped", 0]);
+
+        emu.clearLog();
+        assert.deepStrictEqual(summary(await stack.up([spec(job.id, { restartTriggers: 2 })])), ["update sync"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "GET getJob"]);
+        assert.strictEqual(emu.job(sp(), job.id)!.restarts, 1);
+        assert.deepStrictEqual([stack.outputs("sync").lastAction, stack.outputs("sync").restartCount], ["restarted", 1]);
+    });
+
     it("setting restartTriggers where it was absent only records it; check refuses None, ConnectorDataStore and unknown scopes, with no request", async () => {
         const jobId = emu.seed.pausedJobId;
         await stack.up([spec(jobId)]);

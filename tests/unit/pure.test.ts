@@ -9,6 +9,7 @@ import { endpointProblem, isMicrosoftAuthority, resolveEndpoints } from "../../p
 import { planCredential, resolveAuthSettings, scrub } from "../../provider/credentials";
 import { decide, isStopped } from "../../provider/diff";
 import { checkInputs, DEFAULTS, normalizeRestartScope, UNKNOWN } from "../../provider/inputs";
+import { runBeganAfter } from "../../provider/jobs";
 import { isLaterRun } from "../../provider/runs";
 import { canonicalize, canonicalJson, MAX_TRIGGERS_BYTES, triggersEqual, TriggersValueError } from "../../provider/triggers";
 
@@ -476,5 +477,37 @@ describe("restart: restartScope, the restart decision, the run to wait for", () 
         assert.strictEqual(isLaterRun({ timeBegan: "2026-11-23T01:06:00.000Z" }, before), true);
         assert.strictEqual(isLaterRun({ timeBegan: "2026-11-23T00:59:00Z" }, undefined), true);
         assert.strictEqual(isLaterRun(undefined, before), false);
+    });
+
+    it("an unanswered restart counts as done only for a run begun after it, on Graph's clock (its Date header)", () => {
+        const job = (timeBegan?: string) => ({
+            id: "j",
+            status: "Active",
+            scheduleState: "Active",
+            lastRun: timeBegan ? { timeBegan } : undefined,
+        });
+        const sentAt = Date.parse("2026-11-23T10:00:00.000Z");
+        const receivedAt = sentAt + 300;
+        // Graph's clock 1 h ahead of ours: its Date header says 11:00:00 when our clock reads 10:00:00.300.
+        const ahead = "Mon, 23 Nov 2026 11:00:00 GMT";
+        assert.strictEqual(runBeganAfter(job("2026-11-23T11:00:00.100Z"), sentAt, ahead, receivedAt), true);
+        assert.strictEqual(
+            runBeganAfter(job("2026-11-23T10:00:00.100Z"), sentAt, ahead, receivedAt),
+            false,
+            "on our clock it is after, on Graph's an hour before",
+        );
+        // Graph's clock 1 h behind: a run stamped 09:00:00.1 began after the POST.
+        const behind = "Mon, 23 Nov 2026 09:00:00 GMT";
+        assert.strictEqual(runBeganAfter(job("2026-11-23T09:00:00.100Z"), sentAt, behind, receivedAt), true);
+        assert.strictEqual(runBeganAfter(job("2026-11-23T08:59:00.000Z"), sentAt, behind, receivedAt), false);
+        // Same clocks: the bar is ~1.3 s before the POST (whole-second Date, the read's latency, 1 s stamp slack), never after it.
+        const same = "Mon, 23 Nov 2026 10:00:00 GMT";
+        assert.strictEqual(runBeganAfter(job("2026-11-23T09:59:58.800Z"), sentAt, same, receivedAt), true);
+        assert.strictEqual(runBeganAfter(job("2026-11-23T09:59:58.600Z"), sentAt, same, receivedAt), false);
+        assert.strictEqual(runBeganAfter(job("2026-11-23T09:50:00Z"), sentAt, same, receivedAt), false);
+        // No run, no Date header, an unparsable one: no proof.
+        assert.strictEqual(runBeganAfter(job(), sentAt, same, receivedAt), false);
+        assert.strictEqual(runBeganAfter(job("2026-11-23T10:00:01Z"), sentAt, null, receivedAt), false);
+        assert.strictEqual(runBeganAfter(job("2026-11-23T10:00:01Z"), sentAt, "soon", receivedAt), false);
     });
 });
