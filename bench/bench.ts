@@ -424,7 +424,10 @@ async function main(): Promise<void> {
     }
     const at = process.argv.indexOf("--point");
     const capAt = process.argv.indexOf("--cap");
-    if (at > 0) return point(process.argv[at + 1], capAt > 0 ? Number(process.argv[capAt + 1]) : undefined);
+    const cap = capAt > 0 ? Number(process.argv[capAt + 1]) : undefined;
+    if (cap !== undefined && !(Number.isInteger(cap) && cap > 0))
+        throw new Error(`--cap takes a positive whole number, not ${process.argv[capAt + 1]}`);
+    if (at > 0) return point(process.argv[at + 1], cap);
     const started = performance.now();
     console.log(
         `pulumi-entra-sync bench${QUICK ? " (quick)" : ""} on Node ${process.version}, ${os.cpus().length} CPUs: N=${NS.join(",")}, latency ${LATENCIES.join("/")} ms, raw-HTTP at ${RAW_CONCURRENCY.join("/")} in flight`,

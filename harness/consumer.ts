@@ -39,6 +39,13 @@ export function packedConsumer(): Consumer {
         filter: (source) => !/^(node_modules|\.git)$/.test(path.relative(repoRoot, source)),
     });
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(staging, "node_modules"), "dir");
+    // And the stale output an older checkout has (from before graph.ts became graph/): `prepare` must
+    // prune it, or it shadows graph/index.js in the tarball (the packaging test lists what ships).
+    fs.mkdirSync(path.join(staging, "dist", "provider"), { recursive: true });
+    fs.writeFileSync(
+        path.join(staging, "dist", "provider", "graph.js"),
+        '"use strict";\nthrow new Error("stale dist/provider/graph.js was shipped");\n',
+    );
     let packed: Array<{ filename: string }>;
     try {
         packed = JSON.parse(

@@ -8,7 +8,7 @@
  * Arguments starting with "-" go to mocha as they are. After mocha, the loopback log is checked:
  * a connection any process of the run tried to make outside loopback fails the run.
  */
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -37,6 +37,8 @@ Object.assign(env, {
     AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential",
     NO_PROXY: "127.0.0.1,localhost",
 });
+
+buildIfStale();
 
 const { specs, mochaArgs } = selection(process.argv.slice(2));
 if (specs.length) env.ENTRA_SYNC_TEST_SPEC = specs.join(",");
@@ -97,4 +99,28 @@ function listTests(dir: string): string[] {
         .flatMap((e) =>
             e.isDirectory() ? listTests(path.join(dir, e.name)) : e.name.endsWith(".test.ts") ? [path.join(dir, e.name)] : [],
         );
+}
+
+/**
+ * The examples load the package by its own name, that is from dist/: when a source is newer than
+ * its output (or has none), build first, before any worker loads dist/. CI builds before testing; a
+ * developer who edited provider/ would otherwise test the old code there.
+ */
+function buildIfStale(): void {
+    const root = path.resolve(__dirname, "..");
+    const sources = ["provider", "emulator"].flatMap((dir) =>
+        (fs.readdirSync(path.join(root, dir), { recursive: true }) as string[])
+            .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+            .map((f) => path.join(dir, f)),
+    );
+    const stale = sources.find((source) => {
+        const output = path.join(root, "dist", source.replace(/\.ts$/, ".js"));
+        return !fs.existsSync(output) || fs.statSync(output).mtimeMs < fs.statSync(path.join(root, source)).mtimeMs;
+    });
+    if (!stale) return;
+    console.log(`dist/ is older than ${stale}: npm run build`);
+    execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], {
+        cwd: root,
+        stdio: ["ignore", "inherit", "inherit"],
+    });
 }

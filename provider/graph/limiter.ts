@@ -42,8 +42,9 @@ export const DEFAULT_MAX_CONCURRENCY = 256;
 export const HOLD_WITHOUT_RETRY_AFTER_MS = 1000;
 /**
  * The longest a throttled slot stays taken, whatever Retry-After says: the write cap's (or a proxy's
- * 503's) Retry-After can be minutes, and the slot must not outlive the operation that got it while
- * other resources wait for it. The throttled request itself still waits the whole Retry-After.
+ * 503's) Retry-After can be minutes, and other resources, whose deadlines are their own, must not
+ * wait that long for a slot. (A hold is the process sending less, so it may outlast the operation
+ * whose answer was throttled.) The throttled request itself still waits the whole Retry-After.
  */
 export const MAX_HOLD_MS = 10_000;
 

@@ -5,7 +5,7 @@ import { GraphRequestError, SyncJobStartError, TransportError } from "../errors"
 import type { Limits } from "../settings";
 import { attemptSignal, Deadline, remainingMs, sleepWithin } from "./deadline";
 import { CallProgress, explainAnswer, GraphAnswer, infoOf, spent } from "./explain";
-import { isThrottle, Limiter } from "./limiter";
+import { isThrottle, Limiter, MAX_HOLD_MS } from "./limiter";
 import { AttemptOptions, backoffMs, BodyReadingHandler, claimsOf, GraphOriginAuthHandler, retryAfterMs, transportCause } from "./transport";
 import { proxyFetchOptions } from "./proxy";
 
@@ -112,7 +112,7 @@ export class GraphSession {
             } catch {
                 lastCause ??=
                     this.limiter.heldForThrottling > 0
-                        ? `no request slot became free: Graph throttled this process and ${this.limiter.heldForThrottling} slots wait out its Retry-After`
+                        ? `no request slot became free: Graph throttled this process, and ${this.limiter.heldForThrottling} slots are held after its 429/503/504 answers (for their Retry-After, at most ${MAX_HOLD_MS / 1000} s)`
                         : "no request slot became free (ENTRA_SYNC_MAX_CONCURRENCY)";
                 throw outOfTime();
             }
