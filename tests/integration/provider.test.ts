@@ -460,7 +460,10 @@ describe("provider operations against the emulator", function () {
             for (const e of throttled) assert.ok(e instanceof ThrottledError, e.message);
             const third = emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" }).id;
             const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, third, { timeoutSeconds: 1 })));
-            assert.match(e.message, /no request slot became free: Graph throttled this process, and 2 slots are held after its 429\/503\/504 answers \(for their Retry-After, at most 10 s\)/);
+            assert.match(
+                e.message,
+                /no request slot became free: Graph throttled this process, and 2 slots are held after its 429\/503\/504 answers \(for their Retry-After, at most 10 s\)/,
+            );
             assert.strictEqual(emu.count({ kind: "getJob" }), 2);
         });
 
