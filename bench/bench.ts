@@ -427,6 +427,7 @@ async function main(): Promise<void> {
     const cap = capAt > 0 ? Number(process.argv[capAt + 1]) : undefined;
     if (cap !== undefined && !(Number.isInteger(cap) && cap > 0))
         throw new Error(`--cap takes a positive whole number, not ${process.argv[capAt + 1]}`);
+    if (cap !== undefined && at < 0) throw new Error("--cap goes with --point N:ms");
     if (at > 0) return point(process.argv[at + 1], cap);
     const started = performance.now();
     console.log(

@@ -26,6 +26,8 @@ export type Fault =
     | { kind: "processThenHang" }
     /** A proxy's HTML page; the request is not handled. */
     | { kind: "html"; status: 200 | 502 }
+    /** A success with no body (Content-Length: 0); the request is not handled. */
+    | { kind: "empty"; status: 200 | 204 }
     /**
      * A redirect; the request is not handled. Location "otherOrigin" is `${emu.otherOrigin.url}${path}`,
      * "malformedSlash" `https:/127.0.0.1:${otherPort}${path}`, "malformedBackslash"
@@ -54,6 +56,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
     "processThenReset",
     "processThenHang",
     "html",
+    "empty",
     "redirect",
     "unauthorized",
 ];
@@ -152,6 +155,8 @@ export function answerWithFault(fault: Exclude<Fault, { kind: "latency" }>, repl
             return reply.hang({ keepStatus: true });
         case "html":
             return reply.html(fault.status, fault.status === 200 ? CAPTIVE_PORTAL_PAGE : BAD_GATEWAY_PAGE);
+        case "empty":
+            return reply.blank(fault.status);
         case "redirect":
             return reply.redirect(fault.status ?? 302, redirectLocation(fault.location, context.otherOrigin, reply.req.url ?? "/"));
         case "unauthorized":
@@ -200,7 +205,7 @@ export const FAULT_SPEC_SYNTAX = "ROUTE:KIND[=ARG][:TIMES], e.g. start:processTh
 
 /**
  * Reads one `--fault` value. ROUTE is a route kind (routes.ts) or `*` for every route; ARG is the
- * status of `status` and `html`, the milliseconds of `latency`, the Location of `redirect`
+ * status of `status`, `html` and `empty`, the milliseconds of `latency`, the Location of `redirect`
  * (otherOrigin when absent) and `claims` for `unauthorized`; TIMES limits it to that many requests.
  */
 export function parseFaultSpec(spec: string, routes: readonly string[]): FaultRule {
@@ -228,6 +233,9 @@ export function parseFaultSpec(spec: string, routes: readonly string[]): FaultRu
             break;
         case "html":
             fault = { kind: "html", status: arg === undefined ? 502 : (number("200 or 502", (n) => n === 200 || n === 502) as 200 | 502) };
+            break;
+        case "empty":
+            fault = { kind: "empty", status: arg === undefined ? 200 : (number("200 or 204", (n) => n === 200 || n === 204) as 200 | 204) };
             break;
         case "redirect":
             fault = { kind: "redirect", location: arg || "otherOrigin" };

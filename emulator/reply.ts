@@ -84,6 +84,13 @@ export class Reply {
         this.res.end(page);
     }
 
+    /** A success without a body (no request-id either), as a proxy or WAF rule may send in place of the API. */
+    blank(status: number): void {
+        this.entry.status = status;
+        this.res.writeHead(status, status === 204 ? {} : { "Content-Length": 0 });
+        this.res.end();
+    }
+
     redirect(status: number, location: string): void {
         this.entry.status = status;
         this.res.writeHead(status, { Location: location, "Content-Length": 0 });

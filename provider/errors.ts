@@ -102,7 +102,12 @@ export class GraphRequestError extends SyncJobStartError {
  */
 export class RestartUnconfirmedError extends SyncJobStartError {
     override name = "RestartUnconfirmedError";
-    constructor(original: Error, job: { status?: string; scheduleState?: string }) {
+    constructor(
+        original: Error,
+        job: { status?: string; scheduleState?: string },
+        /** Why the read proves nothing, e.g. "no provisioning run began after the restart was sent". */
+        why: string,
+    ) {
         // The POST's own hint ("the job is read before it is sent again") is replaced by what the read found.
         const hint = (original as { hint?: unknown }).hint;
         const failure =
@@ -111,7 +116,7 @@ export class RestartUnconfirmedError extends SyncJobStartError {
                 : original.message;
         super(
             `${failure} The job was read after it: ${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}, as a restart would leave it, ` +
-                "but no provisioning run began after the restart was sent, so whether Graph restarted the job cannot be told; it is not sent again blindly. " +
+                `but ${why}, so whether Graph restarted the job cannot be told; it is not sent again blindly. ` +
                 "Nothing is recorded: restartTriggers keep their previous value in state, so the next `pulumi up` restarts the job " +
                 "(if this restart did reach Graph, that repeats its reset: objects are evaluated again, nothing is lost).",
             { cause: original },

@@ -179,6 +179,21 @@ export function getJob(
     }).then(toJobView);
 }
 
+/** The job, with Graph's `Date` header and when the answer arrived (local clock): Graph's clock against ours. */
+async function getJobWithClock(
+    session: GraphSession,
+    target: JobTarget,
+    deadline: Deadline,
+    operation: string,
+): Promise<{ job: JobView; date: string | null; receivedAt: number }> {
+    const clock = { date: null as string | null, receivedAt: 0 };
+    const job = await getJob(session, target, deadline, operation, (headers, at) => {
+        clock.date = headers.get("date");
+        clock.receivedAt = at;
+    });
+    return { job, ...clock };
+}
+
 /**
  * Allowance for Graph's front end (which sends `Date`) and the provisioning service (which stamps
  * runs) not keeping exactly the same time.
@@ -218,7 +233,9 @@ export async function postAtMostOnce(
     action: "start" | "restart",
     body?: unknown,
 ): Promise<void> {
-    const sentAt = Date.now();
+    // When the first POST whose answer was lost was sent (not when this function began: the token,
+    // a request slot and Retry-After waits come first, and a run begun meanwhile is not the restart's).
+    let sentAt: number | undefined;
     for (let attempt = 1; ; attempt++) {
         try {
             await request<unknown>(session, target, deadline, {
@@ -230,21 +247,26 @@ export async function postAtMostOnce(
             return;
         } catch (e) {
             if (!(e instanceof OutcomeUnknown)) throw e;
-            let job: JobView;
-            let date: string | null = null;
-            let receivedAt = 0;
+            sentAt ??= e.sentAt;
+            let read: Awaited<ReturnType<typeof getJobWithClock>>;
             try {
-                job = await getJob(session, target, deadline, `read job after an unanswered ${action}`, (headers, at) => {
-                    date = headers.get("date");
-                    receivedAt = at;
-                });
+                read = await getJobWithClock(session, target, deadline, `read job after an unanswered ${action}`);
             } catch {
                 // Cannot tell whether it happened: report the POST's own failure (its cause is the truth).
                 throw e.error;
             }
+            const { job, date, receivedAt } = read;
             if (action === "start" && isRunning(job)) return;
             if (action === "restart" && runBeganAfter(job, sentAt, date, receivedAt)) return;
-            if (action === "restart" && isRunning(job)) throw new RestartUnconfirmedError(e.error, job);
+            if (action === "restart" && isRunning(job)) {
+                throw new RestartUnconfirmedError(
+                    e.error,
+                    job,
+                    date
+                        ? "no provisioning run began after the restart was sent"
+                        : "the read carried no Date header to set Graph's clock against ours, so no run could be placed after the restart",
+                );
+            }
             try {
                 await sleepWithin(backoffMs(attempt), deadline.signal);
             } catch {

@@ -119,8 +119,14 @@ function buildIfStale(): void {
     });
     if (!stale) return;
     console.log(`dist/ is older than ${stale}: npm run build`);
-    execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], {
-        cwd: root,
-        stdio: ["ignore", "inherit", "inherit"],
-    });
+    try {
+        execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], {
+            cwd: root,
+            stdio: ["ignore", "inherit", "inherit"],
+            shell: process.platform === "win32",
+        });
+    } catch {
+        // Type errors: tsc has still written dist/ (and the tests run from the sources, transpile-only).
+        console.log("npm run build failed (above); the tests go on. `npm run typecheck` shows the errors.");
+    }
 }

@@ -31,7 +31,11 @@ export interface GraphCall {
  */
 export class OutcomeUnknown extends SyncJobStartError {
     override name = "OutcomeUnknown";
-    constructor(readonly error: Error) {
+    constructor(
+        readonly error: Error,
+        /** When the POST whose answer was lost was handed to fetch (after the token, the slot and any Retry-After wait). */
+        readonly sentAt: number,
+    ) {
         super(error.message, { cause: error });
     }
 }
@@ -147,7 +151,7 @@ export class GraphSession {
                 lastAnswer = undefined;
                 lastThrown = attempt.thrown;
                 if (call.method === "POST" && attempt.sent)
-                    throw new OutcomeUnknown(outOfTimeOr(outOfTime, deadline, call, lastCause, elapsed(), lastThrown));
+                    throw new OutcomeUnknown(outOfTimeOr(outOfTime, deadline, call, lastCause, elapsed(), lastThrown), attemptStarted);
                 if (!(await pause(backoffMs(progress.attempts)))) throw outOfTime();
                 continue;
             }
@@ -159,9 +163,11 @@ export class GraphSession {
                 throw redirectRefused(call, answer, requestOrigin, `/${call.apiVersion}${call.path}`, elapsed());
             }
             if (answer.status >= 200 && answer.status < 300) {
-                if (answer.text.trim() === "") return undefined as T;
-                const parsed = parseJson(answer);
-                const problem = parsed.ok ? call.accept?.(parsed.value) : undefined;
+                const empty = answer.text.trim() === "";
+                // start, restart and pause answer 204; a read that expects a job and gets nothing is not state.
+                if (empty && !call.accept) return undefined as T;
+                const parsed = empty ? ({ ok: true, value: undefined } as const) : parseJson(answer);
+                const problem = empty ? "an empty body" : parsed.ok ? call.accept?.(parsed.value) : undefined;
                 if (parsed.ok && !problem) {
                     call.onAnswer?.(answer.headers, Date.now());
                     return parsed.value as T;
@@ -174,7 +180,7 @@ export class GraphSession {
                     `It was not read as the job's state. Check what answers for ${this.endpoints.graphEndpoint} (a proxy, a captive portal, a wrong graphEndpoint).`,
                     `${lastCause}; ${spent(elapsed())}`,
                 );
-                if (call.method === "POST") throw new OutcomeUnknown(error);
+                if (call.method === "POST") throw new OutcomeUnknown(error, attemptStarted);
                 if (!(await pause(backoffMs(progress.attempts)))) throw error;
                 continue;
             }
@@ -189,7 +195,7 @@ export class GraphSession {
                 lastCause = `${answer.status} (throttled)`;
                 if (call.method === "POST" && answer.status === 504) {
                     // A gateway timeout may have reached the service: do not send the start again blindly.
-                    throw new OutcomeUnknown(explainAnswer(call, answer, elapsed(), context));
+                    throw new OutcomeUnknown(explainAnswer(call, answer, elapsed(), context), attemptStarted);
                 }
                 const wait = retryAfterMs(answer.headers) ?? backoffMs(progress.attempts) + 750;
                 if (!(await pause(wait))) throw explainAnswer(call, answer, elapsed(), context);
@@ -197,7 +203,7 @@ export class GraphSession {
             }
             if (answer.status === 500 || answer.status === 502) {
                 lastCause = `${answer.status}${answer.headers.get("request-id") ? "" : " without a request-id"}`;
-                if (call.method === "POST") throw new OutcomeUnknown(explainAnswer(call, answer, elapsed(), context));
+                if (call.method === "POST") throw new OutcomeUnknown(explainAnswer(call, answer, elapsed(), context), attemptStarted);
                 if (!(await pause(backoffMs(progress.attempts)))) throw explainAnswer(call, answer, elapsed(), context);
                 continue;
             }

@@ -187,6 +187,17 @@ describe("emulator faults on the wire (undici fetch and Node's https as clients)
         assert.strictEqual(emu.job(sp, jobId)!.starts, 0);
     });
 
+    it("empty answers a success with no body (200 with Content-Length 0, or 204) without handling the request", async () => {
+        emu.inject({ fault: { kind: "empty", status: 200 }, routes: ["start"], times: 1 });
+        emu.inject({ fault: { kind: "empty", status: 204 }, routes: ["start"], times: 1 });
+        const blank = await start();
+        assert.deepStrictEqual([blank.status, blank.headers.get("content-length"), await blank.text()], [200, "0", ""]);
+        const none = await start();
+        assert.deepStrictEqual([none.status, await none.text()], [204, ""]);
+        assert.deepStrictEqual(log(), ["POST start 200 empty", "POST start 204 empty"]);
+        assert.strictEqual(emu.job(sp, jobId)!.starts, 0);
+    });
+
     it("redirect sends the Location asked for; the other origin records only a client that follows it", async () => {
         const port = new URL(emu.otherOrigin.url).port;
         const path = `/v1.0/servicePrincipals/${sp}/synchronization/jobs/${jobId}/start`;
@@ -295,6 +306,12 @@ describe("emulator faults on the wire (undici fetch and Node's https as clients)
             times: 2,
         });
         assert.deepStrictEqual(parseFaultSpec("openid:html", kinds), { fault: { kind: "html", status: 502 }, routes: ["openid"] });
+        assert.deepStrictEqual(parseFaultSpec("getJob:empty", kinds), { fault: { kind: "empty", status: 200 }, routes: ["getJob"] });
+        assert.deepStrictEqual(parseFaultSpec("start:empty=204:1", kinds), {
+            fault: { kind: "empty", status: 204 },
+            routes: ["start"],
+            times: 1,
+        });
         const syntax = "write ROUTE:KIND[=ARG][:TIMES], e.g. start:processThenReset:1, token:status=503, getJob:latency=2000";
         assert.throws(() => parseFaultSpec("strat:reset", kinds), {
             message: `--fault strat:reset: unknown route strat (one of *, ${kinds.join(", ")}); ${syntax}`,

@@ -85,6 +85,35 @@ describe("the network as it really behaves (operations in process)", function ()
             assert.strictEqual(r.value!.outs!.startCount, 1);
         });
 
+        it("restart: a scheduled run that began while the POST waited out a 429 is not taken for the restart (reset before Graph saw it)", async () => {
+            // Running; the last run ended 3599 s ago, so the next scheduled one begins ~1 s from now (and lasts 10 min).
+            const job = emu.addJob(sp, {
+                state: "Active",
+                run: { intervalMs: 3_600_000, delayMs: 600_000 },
+                history: { endedSecondsAgo: 3599 },
+            });
+            const created = await ops.create(inputs(sp, job.id, { restartTriggers: 1, timeoutSeconds: 15 }));
+            assert.strictEqual(created.outs!.lastAction, "skipped");
+            emu.clearLog();
+            emu.inject({ fault: { kind: "status", status: 429, retryAfterSeconds: 4 }, routes: ["restart"], times: 1 });
+            emu.inject({ fault: { kind: "reset" }, routes: ["restart"], times: 1 });
+            const r = await timed(
+                "restart 429 then reset",
+                ops.update(created.id, created.outs!, inputs(sp, job.id, { restartTriggers: 2, timeoutSeconds: 15 })),
+            );
+            assert.strictEqual(r.error?.name, "RestartUnconfirmedError", r.error?.message);
+            assert.match(
+                r.error!.message,
+                /Active\/Active, as a restart would leave it, but no provisioning run began after the restart was sent/,
+            );
+            // The scheduled run began between the two POSTs: it is there, and it is not the restart's.
+            const began = emu.job(sp, job.id)!.runs.current!.timeBegan;
+            const [first, second] = emu.filter({ kind: "restart" }).map((x) => x.at);
+            assert.ok(first < began && began < second, `run began ${began}, restarts sent ${first} and ${second}`);
+            assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "POST restart", "GET getJob"]);
+            assert.strictEqual(emu.job(sp, job.id)!.restarts, 0);
+        });
+
         it("504 from a gateway on start: read first; HTML 200 on start: read first", async () => {
             emu.inject({ fault: { kind: "status", status: 504, retryAfterSeconds: 0 }, routes: ["start"], times: 1 });
             emu.inject({ fault: { kind: "html", status: 200 }, routes: ["start"], times: 1 });
@@ -154,6 +183,25 @@ describe("the network as it really behaves (operations in process)", function ()
             assert.strictEqual(emu.job(sp, job.id)!.starts, 0);
             assert.ok(emu.count({ kind: "getJob" }) >= 2, "a GET is retried within the deadline");
             assert.ok(r.ms < 1000 + 1500, `${r.ms} ms`);
+        });
+
+        it("an empty 200 on the read after an unanswered start is not a stopped job: read again, and the start is not sent twice", async () => {
+            emu.inject({ fault: { kind: "processThenReset" }, routes: ["start"], times: 1 });
+            emu.inject({ fault: { kind: "empty", status: 200 }, routes: ["getJob"], times: 1 });
+            // startPolicy "always": no read before the start, so the empty answer is the read after the lost one.
+            const r = await timed(
+                "start reset, empty read",
+                ops.create(inputs(sp, emu.seed.pausedJobId, { startPolicy: "always", timeoutSeconds: 8 })),
+            );
+            assert.strictEqual(r.error, undefined);
+            // After the lost answer: empty, then Active (no second start); then the usual read after a start.
+            assert.deepStrictEqual(
+                emu.requests.filter((x) => x.kind === "getJob").map((x) => `${x.status} ${x.fault ?? "-"}`),
+                ["200 empty", "200 -", "200 -"],
+            );
+            assert.deepStrictEqual(emu.graphCalls(), ["POST start", "GET getJob", "GET getJob", "GET getJob"]);
+            assert.strictEqual(emu.job(sp, emu.seed.pausedJobId)!.starts, 1);
+            assert.deepStrictEqual([r.value!.outs!.lastAction, r.value!.outs!.startCount, r.value!.outs!.status], ["started", 1, "Active"]);
         });
 
         it("one HTML page on a read is retried: the Active job is read and skipped, with its status", async () => {
