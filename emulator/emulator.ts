@@ -94,7 +94,7 @@ export class Emulator {
         port: number,
         caCertPath: string,
         options: EmulatorOptions,
-        private readonly extras: { otherOrigin: OtherOrigin; blackhole: Blackhole },
+        private readonly extras: { otherOrigin: OtherOrigin; blackhole: Blackhole; ownedCaDir?: string },
     ) {
         this.otherOrigin = extras.otherOrigin;
         const blackhole = extras.blackhole;
@@ -288,6 +288,8 @@ export class Emulator {
             this.extras.otherOrigin.close(),
             this.extras.blackhole.close(),
         ]);
+        // The folder made for the CA file when none was given goes with the emulator.
+        if (this.extras.ownedCaDir) fs.rmSync(this.extras.ownedCaDir, { recursive: true, force: true });
     }
 }
 
@@ -310,7 +312,8 @@ function writeCaFile(file: string, pem: string): void {
 /** Starts the emulator on 127.0.0.1 with a fresh CA; see Emulator for what it offers. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
     const tls = generateTlsMaterial(options.ca);
-    const caCertPath = options.caCertPath ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-emulator-")), "ca.pem");
+    const ownedCaDir = options.caCertPath ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-emulator-"));
+    const caCertPath = options.caCertPath ?? path.join(ownedCaDir!, "ca.pem");
     writeCaFile(caCertPath, tls.caCertPem);
     const server = https.createServer({ key: tls.keyPem, cert: tls.certPem + tls.caCertPem, keepAlive: true } as https.ServerOptions);
     const port = await new Promise<number>((resolve, reject) => {
@@ -321,5 +324,5 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         OtherOrigin.start({ key: tls.keyPem, cert: tls.certPem + tls.caCertPem }),
         Blackhole.start(),
     ]);
-    return new Emulator(server, port, caCertPath, options, { otherOrigin, blackhole });
+    return new Emulator(server, port, caCertPath, options, { otherOrigin, blackhole, ownedCaDir });
 }

@@ -35,6 +35,11 @@ Object.assign(env, {
     NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --require ${guard}`.trim(),
     // DefaultAzureCredential would otherwise probe 169.254.169.254 and run az.
     AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential",
+    // Every temporary file of the run (emulator CAs, states, packed consumers) goes under the run's
+    // folder, which is removed at the end.
+    TMPDIR: dir,
+    TMP: dir,
+    TEMP: dir,
     NO_PROXY: "127.0.0.1,localhost",
 });
 
