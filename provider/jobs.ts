@@ -163,20 +163,10 @@ export function jobShapeProblem(body: unknown): string | undefined {
     return undefined;
 }
 
-export function getJob(
-    session: GraphSession,
-    target: JobTarget,
-    deadline: Deadline,
-    operation = "read job",
-    onAnswer?: (headers: Headers, receivedAt: number) => void,
-): Promise<JobView> {
-    return request<unknown>(session, target, deadline, {
-        operation,
-        method: "GET",
-        path: jobPath(target),
-        accept: jobShapeProblem,
-        onAnswer,
-    }).then(toJobView);
+export function getJob(session: GraphSession, target: JobTarget, deadline: Deadline, operation = "read job"): Promise<JobView> {
+    return request<unknown>(session, target, deadline, { operation, method: "GET", path: jobPath(target), accept: jobShapeProblem }).then(
+        toJobView,
+    );
 }
 
 /** The job, with Graph's `Date` header and when the answer arrived (local clock): Graph's clock against ours. */
@@ -187,11 +177,17 @@ async function getJobWithClock(
     operation: string,
 ): Promise<{ job: JobView; date: string | null; receivedAt: number }> {
     const clock = { date: null as string | null, receivedAt: 0 };
-    const job = await getJob(session, target, deadline, operation, (headers, at) => {
-        clock.date = headers.get("date");
-        clock.receivedAt = at;
+    const body = await request<unknown>(session, target, deadline, {
+        operation,
+        method: "GET",
+        path: jobPath(target),
+        accept: jobShapeProblem,
+        onAnswer: (headers, at) => {
+            clock.date = headers.get("date");
+            clock.receivedAt = at;
+        },
     });
-    return { job, ...clock };
+    return { job: toJobView(body), ...clock };
 }
 
 /**
@@ -225,6 +221,9 @@ export function runBeganAfter(job: JobView, sentAt: number, date: string | null 
  * one). A running job without that proof is neither restarted again blindly nor recorded as
  * restarted: RestartUnconfirmedError leaves restartTriggers as they were in state, so the next
  * `up` restarts it.
+ *
+ * Returns the job as that read found it when a read confirmed the POST (the caller need not read it
+ * again), undefined when Graph answered the POST itself.
  */
 export async function postAtMostOnce(
     session: GraphSession,
@@ -232,7 +231,7 @@ export async function postAtMostOnce(
     deadline: Deadline,
     action: "start" | "restart",
     body?: unknown,
-): Promise<void> {
+): Promise<JobView | undefined> {
     // When the first POST whose answer was lost was sent (not when this function began: the token,
     // a request slot and Retry-After waits come first, and a run begun meanwhile is not the restart's).
     let sentAt: number | undefined;
@@ -244,7 +243,7 @@ export async function postAtMostOnce(
                 path: `${jobPath(target)}/${action}`,
                 body,
             });
-            return;
+            return undefined;
         } catch (e) {
             if (!(e instanceof OutcomeUnknown)) throw e;
             sentAt ??= e.sentAt;
@@ -256,8 +255,8 @@ export async function postAtMostOnce(
                 throw e.error;
             }
             const { job, date, receivedAt } = read;
-            if (action === "start" && isRunning(job)) return;
-            if (action === "restart" && runBeganAfter(job, sentAt, date, receivedAt)) return;
+            if (action === "start" && isRunning(job)) return job;
+            if (action === "restart" && runBeganAfter(job, sentAt, date, receivedAt)) return job;
             if (action === "restart" && isRunning(job)) {
                 throw new RestartUnconfirmedError(
                     e.error,
@@ -432,11 +431,11 @@ export async function ensureStarted(session: GraphSession, target: JobTarget, op
             throw new FailedAfterStart(e as Error, undefined, jobSeenBy(e) ?? before, "skipped");
         }
     }
-    await postAtMostOnce(session, target, options.deadline, "start");
+    const confirmed = await postAtMostOnce(session, target, options.deadline, "start");
     const startedAt = new Date().toISOString();
     let job: JobView | undefined;
     try {
-        job = await getJob(session, target, options.deadline, "read job after start");
+        job = confirmed ?? (await getJob(session, target, options.deadline, "read job after start"));
         if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options);
         if (options.waitFor === "cycle") job = await waitForCycle(session, target, before?.lastRun, options, job);
     } catch (e) {

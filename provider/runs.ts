@@ -66,11 +66,13 @@ export async function ensureRestarted(
     options: StartOptions & { restartScope: string },
 ): Promise<StartResult> {
     const before = options.waitFor === "cycle" ? await getJob(session, target, options.deadline) : undefined;
-    await postAtMostOnce(session, target, options.deadline, "restart", { criteria: { resetScope: options.restartScope } });
+    const confirmed = await postAtMostOnce(session, target, options.deadline, "restart", {
+        criteria: { resetScope: options.restartScope },
+    });
     const startedAt = new Date().toISOString();
     let job: JobView | undefined;
     try {
-        job = await getJob(session, target, options.deadline, "read job after restart");
+        job = confirmed ?? (await getJob(session, target, options.deadline, "read job after restart"));
         if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options);
         if (options.waitFor === "cycle") job = await waitForCycle(session, target, before?.lastRun, options, job);
     } catch (e) {

@@ -163,18 +163,17 @@ export class GraphSession {
                 throw redirectRefused(call, answer, requestOrigin, `/${call.apiVersion}${call.path}`, elapsed());
             }
             if (answer.status >= 200 && answer.status < 300) {
-                const empty = answer.text.trim() === "";
-                // start, restart and pause answer 204; a read that expects a job and gets nothing is not state.
-                if (empty && !call.accept) return undefined as T;
-                const parsed = empty ? ({ ok: true, value: undefined } as const) : parseJson(answer);
-                const problem = empty ? "an empty body" : parsed.ok ? call.accept?.(parsed.value) : undefined;
+                // start, restart and pause answer 204 without a body; where a job is expected, no body is not one.
+                if (answer.text.trim() === "" && !call.accept) return undefined as T;
+                const parsed = parseJson(answer);
+                const problem = parsed.ok ? call.accept?.(parsed.value) : undefined;
                 if (parsed.ok && !problem) {
                     call.onAnswer?.(answer.headers, Date.now());
                     return parsed.value as T;
                 }
                 lastCause = parsed.ok
                     ? `${problem} from ${requestOrigin} (a proxy's answer?) with status ${answer.status}`
-                    : `${parsed.looksHtml ? "HTML" : "a non-JSON answer"} from ${requestOrigin} (a proxy's page?) with status ${answer.status}`;
+                    : `${parsed.what} from ${requestOrigin} (a proxy's page?) with status ${answer.status}`;
                 const error = new GraphRequestError(
                     infoOf(call, answer),
                     `It was not read as the job's state. Check what answers for ${this.endpoints.graphEndpoint} (a proxy, a captive portal, a wrong graphEndpoint).`,
@@ -230,14 +229,16 @@ function outOfTimeOr(
     );
 }
 
-function parseJson(answer: GraphAnswer): { ok: true; value: unknown } | { ok: false; looksHtml: boolean } {
+/** The body as JSON, or what it is instead ("an empty body", "HTML", "a non-JSON answer"). */
+function parseJson(answer: GraphAnswer): { ok: true; value: unknown } | { ok: false; what: string } {
+    if (answer.text.trim() === "") return { ok: false, what: "an empty body" };
     const type = answer.headers.get("content-type") ?? "";
-    const looksHtml = /html/i.test(type) || /^\s*</.test(answer.text);
-    if (looksHtml || (type && !/json/i.test(type))) return { ok: false, looksHtml };
+    const what = /html/i.test(type) || /^\s*</.test(answer.text) ? "HTML" : "a non-JSON answer";
+    if (what === "HTML" || (type && !/json/i.test(type))) return { ok: false, what };
     try {
         return { ok: true, value: JSON.parse(answer.text) };
     } catch {
-        return { ok: false, looksHtml };
+        return { ok: false, what };
     }
 }
 
