@@ -47,8 +47,11 @@ export type Fault =
     | { kind: "throttleWarning"; percentage?: number }
     /** 200 with another job's JSON (an active job whose id is not the one asked for); the request is not handled. */
     | { kind: "otherJob" }
-    /** 200 with a JSON job padded to `bytes` bytes (a job is a few KB), streamed; the request is not handled. */
-    | { kind: "oversized"; bytes: number };
+    /**
+     * 200 with a JSON job padded to `bytes` bytes (a job is a few KB), streamed; the request is not
+     * handled. chunked: without Content-Length (the size shows only while reading).
+     */
+    | { kind: "oversized"; bytes: number; chunked?: boolean };
 
 export type FaultKind = Fault["kind"];
 
@@ -188,7 +191,7 @@ export function answerWithFault(fault: Exclude<Fault, { kind: "latency" }>, repl
         case "otherJob":
             return reply.json(200, context.otherJob());
         case "oversized":
-            return reply.padded(200, fault.bytes);
+            return reply.padded(200, fault.bytes, fault.chunked);
     }
 }
 

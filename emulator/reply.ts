@@ -122,15 +122,13 @@ export class Reply {
      * A JSON job padded to `bytes` bytes, written in chunks as the socket drains (so a body of
      * hundreds of MB costs the emulator little); stops when the client goes away.
      */
-    padded(status: number, bytes: number): void {
+    padded(status: number, bytes: number, chunked = false): void {
         this.entry.status = status;
         const head = '{"id":"padded","status":{"code":"Active"},"schedule":{"state":"Active"},"padding":"';
         const tail = '"}';
         const fill = Math.max(0, bytes - head.length - tail.length);
-        this.res.writeHead(status, {
-            "Content-Type": "application/json; charset=utf-8",
-            "Content-Length": head.length + fill + tail.length,
-        });
+        const length = chunked ? {} : { "Content-Length": head.length + fill + tail.length };
+        this.res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...length });
         const chunk = "x".repeat(64 * 1024);
         let left = fill;
         let started = false;

@@ -39,8 +39,11 @@ export {
     RunFailedError,
     PartialStartError,
     RestartUnconfirmedError,
+    OwnershipError,
+    HeldDeletionsError,
+    InboundPurgeError,
 } from "./errors";
-export type { GraphRequestInfo, SyncJobStartErrorOptions } from "./errors";
+export type { GraphRequestInfo, SyncJobStartErrorOptions, HeldDeletions } from "./errors";
 export { ENVIRONMENTS, ENVIRONMENT_NAMES } from "./clouds";
 export type { Environment } from "./clouds";
 export { START_POLICIES, WAIT_FOR, ON_DELETE, API_VERSIONS, RESET_SCOPES } from "./inputs";

@@ -4,8 +4,8 @@ import type { CachedCredential } from "../credentials";
 import { GraphRequestError, SyncJobStartError, TransportError } from "../errors";
 import type { Limits } from "../settings";
 import { attemptSignal, Deadline, remainingMs, sleepWithin } from "./deadline";
-import { CallProgress, explainAnswer, GraphAnswer, infoOf, spent } from "./explain";
-import { isThrottle, Limiter, MAX_HOLD_MS } from "./limiter";
+import { CallProgress, explainAnswer, GraphAnswer, infoOf, isOwnershipRefusal, spent } from "./explain";
+import { isThrottle, Limiter, MAX_HOLD_MS, throttlePercentageOf } from "./limiter";
 import { AttemptOptions, backoffMs, BodyReadingHandler, claimsOf, GraphOriginAuthHandler, retryAfterMs, transportCause } from "./transport";
 import { proxyFetchOptions } from "./proxy";
 
@@ -144,6 +144,7 @@ export class GraphSession {
                 status: response?.status,
                 latencyMs,
                 retryAfterMs: response && isThrottle(response.status) ? retryAfterMs(response.headers) : undefined,
+                throttlePercentage: throttlePercentageOf(response?.headers),
             });
 
             if (!response) {
@@ -152,6 +153,14 @@ export class GraphSession {
                 lastThrown = attempt.thrown;
                 if (call.method === "POST" && attempt.sent)
                     throw new OutcomeUnknown(outOfTimeOr(outOfTime, deadline, call, lastCause, elapsed(), lastThrown), attemptStarted);
+                // An oversized answer is not a passing failure: reading it again costs as much and says no more.
+                if (attempt.oversized) {
+                    throw new GraphRequestError(
+                        { ...infoOf(call), statusCode: attempt.oversized.status },
+                        `It was not read as the job's state. Check what answers for ${this.endpoints.graphEndpoint} (a proxy, a wrong graphEndpoint).`,
+                        `${lastCause}; ${spent(elapsed())}`,
+                    );
+                }
                 if (!(await pause(backoffMs(progress.attempts)))) throw outOfTime();
                 continue;
             }
@@ -183,7 +192,8 @@ export class GraphSession {
                 if (!(await pause(backoffMs(progress.attempts)))) throw error;
                 continue;
             }
-            if (answer.status === 401 && !refreshed) {
+            // Not for the ownership refusal (401 UnknownError, empty message): the token is fine, a fresh one changes nothing.
+            if (answer.status === 401 && !refreshed && !isOwnershipRefusal(answer)) {
                 // A revoked token or a claims challenge (CAE): drop the cached token, ask for a fresh one once.
                 refreshed = true;
                 claims = claimsOf(answer.headers);
