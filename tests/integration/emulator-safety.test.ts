@@ -103,7 +103,10 @@ describe("emulator: what a start or restart does to a tenant", function () {
         assert.deepStrictEqual(running.uploads, { staged: 0, processed: 3, purged: 0 });
 
         const notInbound = (await upload(emu.seed.pausedJobId)) as Response;
-        assert.deepStrictEqual([notInbound.status, (await notInbound.json()).error.code], [400, "BadRequest"]);
+        assert.deepStrictEqual(
+            [notInbound.status, ((await notInbound.json()) as { error: { code: string } }).error.code],
+            [400, "BadRequest"],
+        );
     });
 
     it("read lag: after a start, the next reads show the job as it was before", async () => {
