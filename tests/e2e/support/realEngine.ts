@@ -171,3 +171,41 @@ export function realEngineEnv(dir: string, bin: string, extra: Record<string, st
     for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
     return env;
 }
+
+/** One SyncJobStart of a scenario program, with the resource options the engine applies. */
+export interface E2eResource {
+    name: string;
+    args: Record<string, unknown>;
+    /** Triggers wrapped in pulumi.secret(). */
+    secretTriggers?: boolean;
+    /** Resource options (JSON-able ones: protect, retainOnDelete, ignoreChanges, aliases, import, customTimeouts, …). */
+    opts?: Record<string, unknown>;
+}
+
+/**
+ * A program whose resources a test sets before each command (`set`): what tests/fixtures/program.ts
+ * is to the harness. SyncJobStart comes from the package by its own name (dist/), as users load it.
+ */
+export class ScenarioProgram {
+    private resources: E2eResource[] = [];
+    /** Each SyncJobStart's outputs are exported under its name. */
+    readonly program: automation.PulumiFn = async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { SyncJobStart } = require("pulumi-entra-sync") as typeof import("../../../provider");
+        const exports: Record<string, unknown> = {};
+        for (const r of this.resources) {
+            const args = { ...r.args } as Record<string, unknown>;
+            if (r.secretTriggers) args.triggers = pulumi.secret(args.triggers);
+            const resource = new SyncJobStart(r.name, args as never, r.opts as never);
+            exports[r.name] = { status: resource.status, startCount: resource.startCount, lastAction: resource.lastAction };
+        }
+        return exports;
+    };
+
+    set(resources: E2eResource[]): this {
+        this.resources = resources;
+        return this;
+    }
+}
