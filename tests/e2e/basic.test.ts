@@ -29,6 +29,7 @@ describe("real engine: examples/basic, the demo's steps (pulumi preview / up / r
         stack = await RealStack.create({
             emu,
             project: "entra-sync-basic",
+            modules: "repo",
             program: programFile(path.join(REPO, "examples/basic/index.ts")),
             config: { servicePrincipalId: sp, jobId: paused, quarantinedJobId: quarantined, secretVersion: "1" },
         });
@@ -42,10 +43,23 @@ describe("real engine: examples/basic, the demo's steps (pulumi preview / up / r
         const up = await stack.stack.up();
         assert.deepStrictEqual(up.summary.resourceChanges, { create: 3 });
         // Two resources, each GET, POST start, GET; the engine runs them side by side, so only the multiset is fixed.
-        assert.deepStrictEqual(emu.graphCalls().sort(), ["GET getJob", "GET getJob", "GET getJob", "GET getJob", "POST start", "POST start"]);
-        assert.deepStrictEqual([job(paused).statusCode, job(paused).starts, job(quarantined).statusCode, job(quarantined).quarantine, job(quarantined).starts], ["Active", 1, "Active", undefined, 1]);
+        assert.deepStrictEqual(emu.graphCalls().sort(), [
+            "GET getJob",
+            "GET getJob",
+            "GET getJob",
+            "GET getJob",
+            "POST start",
+            "POST start",
+        ]);
+        assert.deepStrictEqual(
+            [job(paused).statusCode, job(paused).starts, job(quarantined).statusCode, job(quarantined).quarantine, job(quarantined).starts],
+            ["Active", 1, "Active", undefined, 1],
+        );
         const out = await outputs();
-        assert.deepStrictEqual([out.jobStatus, out.scheduleState, out.lastAction, out.startCount, out.quarantinedJobStatus], ["Active", "Active", "started", 1, "Active"]);
+        assert.deepStrictEqual(
+            [out.jobStatus, out.scheduleState, out.lastAction, out.startCount, out.quarantinedJobStatus],
+            ["Active", "Active", "started", 1, "Active"],
+        );
 
         emu.clearLog();
         const same = await stack.stack.up();
@@ -58,8 +72,14 @@ describe("real engine: examples/basic, the demo's steps (pulumi preview / up / r
         emu.clearLog();
         const triggered = await stack.stack.up();
         assert.deepStrictEqual(triggered.summary.resourceChanges, { same: 1, update: 2 });
-        assert.deepStrictEqual(emu.filter({ jobId: paused }).map((e) => `${e.method} ${e.kind}`), ["GET getJob", "POST start", "GET getJob"]);
-        assert.deepStrictEqual(emu.filter({ jobId: quarantined }).map((e) => `${e.method} ${e.kind}`), ["GET getJob"]);
+        assert.deepStrictEqual(
+            emu.filter({ jobId: paused }).map((e) => `${e.method} ${e.kind}`),
+            ["GET getJob", "POST start", "GET getJob"],
+        );
+        assert.deepStrictEqual(
+            emu.filter({ jobId: quarantined }).map((e) => `${e.method} ${e.kind}`),
+            ["GET getJob"],
+        );
         assert.deepStrictEqual([job(paused).starts, job(quarantined).starts], [2, 1]);
         assert.deepStrictEqual([(await outputs()).lastAction, (await outputs()).startCount], ["started", 2]);
 
@@ -86,12 +106,18 @@ describe("real engine: examples/basic, the demo's steps (pulumi preview / up / r
         const calls = emu.graphCalls();
         // waitFor "cycle" reads the run before the restart first, then polls for the run after it.
         assert.deepStrictEqual(calls.slice(0, 3), ["GET getJob", "POST restart", "GET getJob"]);
-        assert.ok(calls.slice(3).every((c) => c === "GET getJob"), JSON.stringify(calls));
+        assert.ok(
+            calls.slice(3).every((c) => c === "GET getJob"),
+            JSON.stringify(calls),
+        );
         const record = job(paused);
         assert.deepStrictEqual([record.restarts, record.starts, record.lastResetScope], [1, 3, "Watermark, Escrows, QuarantineState"]);
         const lastRun = (await outputs()).lastRun as Record<string, unknown>;
         assert.strictEqual(lastRun.state, "Succeeded");
-        assert.ok(Date.parse(lastRun.timeBegan as string) >= record.startedAt!, `${lastRun.timeBegan} began before the restart at ${record.startedAt}`);
+        assert.ok(
+            Date.parse(lastRun.timeBegan as string) >= record.startedAt!,
+            `${lastRun.timeBegan} began before the restart at ${record.startedAt}`,
+        );
 
         emu.clearLog();
         const destroyed = await stack.stack.destroy();

@@ -16,6 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import type * as automation from "@pulumi/pulumi/automation";
 import type { Emulator } from "../../../emulator";
+import { packedConsumer } from "../../../harness";
 import { emulatorEnv } from "../../support/testEnv";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -41,7 +42,8 @@ export function pulumiBin(): string | undefined {
 export function requireRealEngine(context: Mocha.Context): void {
     if (pulumiBin()) return;
     const reason = `no Pulumi CLI installed at ${locate.pulumiRoot()}/bin: run \`${locate.INSTALL_COMMAND}\``;
-    if (process.env.ENTRA_SYNC_REQUIRE_PULUMI === "1") throw new Error(`${reason} (ENTRA_SYNC_REQUIRE_PULUMI=1: the real engine is required)`);
+    if (process.env.ENTRA_SYNC_REQUIRE_PULUMI === "1")
+        throw new Error(`${reason} (ENTRA_SYNC_REQUIRE_PULUMI=1: the real engine is required)`);
     console.log(`      skipped: ${reason}`);
     context.skip();
 }
@@ -68,6 +70,13 @@ export interface RealStackOptions {
     config?: Record<string, string | { secret: string }>;
     /** More environment for the CLI and the provider hosts it starts. */
     env?: Record<string, string>;
+    /**
+     * Whose node_modules the stack's folder has (the dynamic-provider host resolves the serialized
+     * provider from there): "consumer" (default), the packed package installed as a user installs it
+     * (ScenarioProgram loads SyncJobStart from there); "repo", this checkout's (programs that load the
+     * package by its own name, as the examples do).
+     */
+    modules?: "consumer" | "repo";
 }
 
 /** One stack on the real engine, in its own temp folder (project, PULUMI_HOME, state). */
@@ -87,13 +96,18 @@ export class RealStack {
         const project = path.join(dir, "project");
         fs.mkdirSync(project);
         fs.mkdirSync(path.join(dir, "state"));
-        // The dynamic-provider host resolves @pulumi/pulumi (and the by-value provider's requires) from here.
-        fs.symlinkSync(path.join(REPO, "node_modules"), path.join(project, "node_modules"), "dir");
+        // The dynamic-provider host resolves @pulumi/pulumi and the serialized provider's requires from here.
+        const modules = options.modules === "repo" ? path.join(REPO, "node_modules") : path.join(packedConsumer().dir, "node_modules");
+        fs.symlinkSync(modules, path.join(project, "node_modules"), "dir");
         const env = realEngineEnv(dir, bin, { ...emulatorEnv(options.emu), ...options.env });
         const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
+        const projectName = options.project ?? "entra-sync-e2e";
+        // `main` given: the Automation API's default project for inline programs has `main:
+        // process.cwd()`, and the engine starts plugins (the dynamic-provider host) in `main`.
+        const projectSettings = { name: projectName, runtime: "nodejs" as const, main: project };
         const stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: options.stack ?? "e2e", projectName: options.project ?? "entra-sync-e2e", program: options.program },
-            { workDir: project, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env },
+            { stackName: options.stack ?? "e2e", projectName, program: options.program },
+            { workDir: project, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env, projectSettings },
         );
         for (const [key, value] of Object.entries(options.config ?? {})) {
             await stack.setConfig(key, typeof value === "string" ? { value } : { value: value.secret, secret: true });
@@ -184,7 +198,8 @@ export interface E2eResource {
 
 /**
  * A program whose resources a test sets before each command (`set`): what tests/fixtures/program.ts
- * is to the harness. SyncJobStart comes from the package by its own name (dist/), as users load it.
+ * is to the harness. SyncJobStart comes from the packed package installed in a consumer project
+ * (harness/consumer.ts), so `__provider` is the `require("pulumi-entra-sync/dist/…")` users get.
  */
 export class ScenarioProgram {
     private resources: E2eResource[] = [];
@@ -193,7 +208,9 @@ export class ScenarioProgram {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { SyncJobStart } = require("pulumi-entra-sync") as typeof import("../../../provider");
+        const { SyncJobStart } = require(
+            path.join(packedConsumer().dir, "node_modules", "pulumi-entra-sync"),
+        ) as typeof import("../../../provider");
         const exports: Record<string, unknown> = {};
         for (const r of this.resources) {
             const args = { ...r.args } as Record<string, unknown>;
