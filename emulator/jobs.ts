@@ -43,6 +43,8 @@ export interface JobRecord {
     lagged?: { view: Record<string, unknown>; reads: number; until: number };
     /** Shows the sentinels of a new job: "0001-01-01T00:00:00Z" times, a quarantine with empty-string members. */
     sentinels: boolean;
+    /** What status.troubleshootingUrl says whatever the state (a test's stand-in for a tampered answer). */
+    troubleshootingUrl?: string;
 }
 
 export interface ServicePrincipalRecord {
@@ -307,7 +309,7 @@ export function toGraph(job: JobRecord): Record<string, unknown> {
             steadyStateLastAchievedTime: SENTINEL_TIME,
             synchronizedEntryCountByType: [],
             // Graph links its troubleshooting guide when the job needs attention.
-            troubleshootingUrl: q || job.runs.last?.state === "Failed" ? TROUBLESHOOTING_URL : "",
+            troubleshootingUrl: job.troubleshootingUrl ?? (q || job.runs.last?.state === "Failed" ? TROUBLESHOOTING_URL : ""),
         },
         synchronizationJobSettings: settings,
     };

@@ -39,6 +39,8 @@ export interface AddJobOptions {
     readLag?: { reads?: number; ms?: number };
     /** Shows a new job's sentinels ("0001-01-01T00:00:00Z", empty-string quarantine members). @default false */
     sentinels?: boolean;
+    /** status.troubleshootingUrl whatever the state (e.g. a `javascript:` URL, to test what reaches state). */
+    troubleshootingUrl?: string;
 }
 
 export interface ServicePrincipalOptions {
@@ -126,6 +128,7 @@ export class Directory {
         if (options.stagedUploads) job.uploads.staged = options.stagedUploads;
         if (options.readLag) job.readLag = options.readLag;
         if (options.sentinels) job.sentinels = true;
+        if (options.troubleshootingUrl !== undefined) job.troubleshootingUrl = options.troubleshootingUrl;
         servicePrincipal.jobs.set(job.id, job);
         return job;
     }

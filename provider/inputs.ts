@@ -46,6 +46,8 @@ export type ProviderInputs = {
 
 /** What create/update/read add to the echoed inputs. */
 export type ProviderOutputs = ProviderInputs & {
+    /** Random, made at create: tells this resource from another on the same job (a replace's new one). */
+    instanceId?: string;
     status?: string;
     scheduleState?: string;
     quarantineReason?: string;

@@ -10,13 +10,16 @@ import {
     WaitTimeoutError,
 } from "./errors";
 import type { GraphCall, GraphSession } from "./graph";
-import { Deadline, sleepWithin } from "./graph/deadline";
+import { Deadline, remainingMs, sleepWithin } from "./graph/deadline";
 import { OutcomeUnknown } from "./graph/session";
 import { backoffMs } from "./graph/transport";
+import { readJobFields, reportRefused } from "./fields";
 import { jobSeenBy, waitForCycle } from "./runs";
 import type { ApiVersion, LastRun, StartPolicy, WaitFor } from "./inputs";
+import { Consents, heldDeletionsSeen, refusal } from "./safety";
+import { readSettings } from "./settings";
 
-/** The synchronization job as read from Graph (what the resource reports). */
+/** The synchronization job as read from Graph (what the resource reports, and what safety decides on). */
 export interface JobView {
     id: string;
     status?: string;
@@ -25,37 +28,19 @@ export interface JobView {
     /** status.lastExecution: the run in progress (no timeEnded) or the last one. */
     lastRun?: LastRun;
     troubleshootingUrl?: string;
+    templateId?: string;
+    /** QuarantineTooManyDeletesThreshold from the job's settings, when Graph gives it. */
+    deleteThreshold?: string;
 }
 
+/**
+ * A job answer as the resource may use it: fields validated, sentinels absent (fields.ts); what
+ * was left out is named once on stderr.
+ */
 export function toJobView(body: any): JobView {
-    return {
-        id: String(body?.id ?? ""),
-        status: body?.status?.code ?? undefined,
-        scheduleState: body?.schedule?.state ?? undefined,
-        quarantineReason: body?.status?.quarantine?.reason ?? undefined,
-        lastRun: toLastRun(body?.status?.lastExecution),
-        troubleshootingUrl:
-            typeof body?.status?.troubleshootingUrl === "string" && body.status.troubleshootingUrl
-                ? body.status.troubleshootingUrl
-                : undefined,
-    };
-}
-
-/** Graph's synchronizationTaskExecution as the lastRun output; undefined when the job reports none. */
-export function toLastRun(execution: any): LastRun | undefined {
-    if (!execution || typeof execution !== "object" || typeof execution.timeBegan !== "string") return undefined;
-    const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-    const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
-    const run: LastRun = {
-        state: text(execution.state),
-        timeBegan: text(execution.timeBegan),
-        timeEnded: text(execution.timeEnded),
-        countExported: count(execution.countExported),
-        countEscrowed: count(execution.countEscrowed),
-        errorCode: text(execution.error?.code),
-        errorMessage: text(execution.error?.message),
-    };
-    return Object.fromEntries(Object.entries(run).filter(([, value]) => value !== undefined)) as LastRun;
+    const { fields, refused } = readJobFields(body);
+    reportRefused(refused);
+    return { id: typeof body?.id === "string" ? body.id : "", ...fields };
 }
 
 /** Which job, on which Graph version. */
@@ -163,10 +148,29 @@ export function jobShapeProblem(body: unknown): string | undefined {
     return undefined;
 }
 
+/**
+ * Why a 2xx body is not the job asked for: not a job at all, or another job (its id is not the
+ * jobId asked for: a misrouted or cached answer). Either way it is not state.
+ */
+export function notTheJob(jobId: string): (body: unknown) => string | undefined {
+    return (body) => {
+        const problem = jobShapeProblem(body);
+        if (problem) return problem;
+        const id = (body as { id: string }).id;
+        // Graph matches ids without regard to case, so an answer in another case is the same job.
+        if (id.toLowerCase() !== jobId.toLowerCase())
+            return `the JSON of another job (id ${JSON.stringify(id.slice(0, 120))}, not ${jobId})`;
+        return undefined;
+    };
+}
+
 export function getJob(session: GraphSession, target: JobTarget, deadline: Deadline, operation = "read job"): Promise<JobView> {
-    return request<unknown>(session, target, deadline, { operation, method: "GET", path: jobPath(target), accept: jobShapeProblem }).then(
-        toJobView,
-    );
+    return request<unknown>(session, target, deadline, {
+        operation,
+        method: "GET",
+        path: jobPath(target),
+        accept: notTheJob(target.jobId),
+    }).then(toJobView);
 }
 
 /** The job, with Graph's `Date` header and when the answer arrived (local clock): Graph's clock against ours. */
@@ -181,7 +185,7 @@ async function getJobWithClock(
         operation,
         method: "GET",
         path: jobPath(target),
-        accept: jobShapeProblem,
+        accept: notTheJob(target.jobId),
         onAnswer: (headers, at) => {
             clock.date = headers.get("date");
             clock.receivedAt = at;
@@ -212,9 +216,56 @@ export function runBeganAfter(job: JobView, sentAt: number, date: string | null 
 }
 
 /**
+ * Reads after a start or restart before what they show counts: right after a successful start
+ * Graph can still show the job Paused (eventual consistency, notes: "Safety facts"), so a read that
+ * shows nothing moved yet is "not yet", read again, a few times, never proof that nothing happened.
+ */
+export const SETTLE_READS = 3;
+/** The most between two settle reads (ENTRA_SYNC_POLL_INTERVAL_SECONDS when shorter). */
+const SETTLE_INTERVAL_MAX_MS = 2000;
+
+/**
+ * Reads (readOnce) until `moved` holds, at most SETTLE_READS times, within the deadline; returns
+ * the last read. A deadline that ends the wait ends the reads too (the last read is returned).
+ */
+export async function settleRead<T>(readOnce: () => Promise<T>, moved: (read: T) => boolean, deadline: Deadline): Promise<T> {
+    let read = await readOnce();
+    for (let reads = 1; reads < SETTLE_READS && !moved(read); reads++) {
+        const wait = Math.min(readSettings().pollIntervalMs, SETTLE_INTERVAL_MAX_MS);
+        if (wait >= remainingMs(deadline)) break;
+        try {
+            await sleepWithin(wait, deadline.signal);
+        } catch {
+            break;
+        }
+        read = await readOnce();
+    }
+    return read;
+}
+
+/** Whether a read after a start shows it: the job runs, or its state is not the one read before it. */
+export function startShows(before: JobView | undefined, job: JobView): boolean {
+    if (!before || isRunning(job)) return true;
+    return job.status !== before.status || job.scheduleState !== before.scheduleState || job.quarantineReason !== before.quarantineReason;
+}
+
+/** Whether a read after a restart shows it: a run other than the one read before it, or another state. */
+export function restartShows(before: JobView | undefined, job: JobView): boolean {
+    if (!before) return true;
+    return (
+        job.lastRun?.timeBegan !== before.lastRun?.timeBegan ||
+        job.status !== before.status ||
+        job.scheduleState !== before.scheduleState ||
+        job.quarantineReason !== before.quarantineReason
+    );
+}
+
+/**
  * POST start or restart, never twice for one change: when its outcome is unknown (reset, no answer,
  * a gateway's 504 or a proxy's page after it was sent), the job is read, and the POST is sent again
- * only if the job is still not running (the v1.0 page asks not to start a running job).
+ * only if the job is still not running (the v1.0 page asks not to start a running job). Graph may
+ * show the old state for a moment after a start: a read that shows nothing yet is read again
+ * (settleRead) before it counts.
  *
  * A running job proves a start, not a restart: a restart is mostly sent to a running job and leaves
  * it running. Its proof is a provisioning run that began after the POST was sent (a restart begins
@@ -235,6 +286,8 @@ export async function postAtMostOnce(
     // When the first POST whose answer was lost was sent (not when this function began: the token,
     // a request slot and Retry-After waits come first, and a run begun meanwhile is not the restart's).
     let sentAt: number | undefined;
+    // One count for every POST of this action, so that the error says how many were sent and for how long.
+    const tally = { attempts: 0, startedAt: Date.now() };
     for (let attempt = 1; ; attempt++) {
         try {
             await request<unknown>(session, target, deadline, {
@@ -242,21 +295,28 @@ export async function postAtMostOnce(
                 method: "POST",
                 path: `${jobPath(target)}/${action}`,
                 body,
+                tally,
             });
             return undefined;
         } catch (e) {
             if (!(e instanceof OutcomeUnknown)) throw e;
-            sentAt ??= e.sentAt;
-            let read: Awaited<ReturnType<typeof getJobWithClock>>;
+            const since = (sentAt ??= e.sentAt);
+            type Read = Awaited<ReturnType<typeof getJobWithClock>>;
+            const confirms = (read: Read) =>
+                action === "start" ? isRunning(read.job) : runBeganAfter(read.job, since, read.date, read.receivedAt);
+            let read: Read;
             try {
-                read = await getJobWithClock(session, target, deadline, `read job after an unanswered ${action}`);
+                read = await settleRead(
+                    () => getJobWithClock(session, target, deadline, `read job after an unanswered ${action}`),
+                    confirms,
+                    deadline,
+                );
             } catch {
                 // Cannot tell whether it happened: report the POST's own failure (its cause is the truth).
                 throw e.error;
             }
-            const { job, date, receivedAt } = read;
-            if (action === "start" && isRunning(job)) return job;
-            if (action === "restart" && runBeganAfter(job, sentAt, date, receivedAt)) return job;
+            const { job, date } = read;
+            if (confirms(read)) return job;
             if (action === "restart" && isRunning(job)) {
                 throw new RestartUnconfirmedError(
                     e.error,
@@ -318,7 +378,7 @@ export async function readJobIfExists(
     try {
         return await session
             .call<unknown>(
-                { operation: "refresh job", method: "GET", path, apiVersion: target.apiVersion, accept: jobShapeProblem },
+                { operation: "refresh job", method: "GET", path, apiVersion: target.apiVersion, accept: notTheJob(target.jobId) },
                 deadline,
             )
             .then(toJobView);
@@ -380,7 +440,7 @@ export async function readJobIfExists(
     return undefined;
 }
 
-export interface StartOptions {
+export interface StartOptions extends Consents {
     startPolicy: StartPolicy;
     waitFor: WaitFor;
     waitTimeoutSeconds: number;
@@ -414,46 +474,74 @@ export class FailedAfterStart extends SyncJobStartError {
     }
 }
 
+/** The job's Graph path with its version, as messages name it. */
+export function versionedPath(target: JobTarget): string {
+    return `/${target.apiVersion}${jobPath(target)}`;
+}
+
 /**
- * GET, POST start unless already running, GET (3 calls; 1 when skipped; 2 under "always"),
- * then optionally poll until Active.
+ * GET, POST start unless already running, GET (3 calls; 1 when skipped), then optionally poll
+ * until Active. The first GET also tells whether the start is safe (safety.ts): a job quarantined
+ * with TooManyDeletes is not started without allowHeldDeletes. Under "always" with
+ * allowHeldDeletes there is nothing to ask, and no first GET (2 calls).
  */
 export async function ensureStarted(session: GraphSession, target: JobTarget, options: StartOptions): Promise<StartResult> {
     // waitFor "cycle" needs the run before the start (the one not to wait for), so it reads under "always" too.
-    const before =
-        options.startPolicy === "ifNotActive" || options.waitFor === "cycle" ? await getJob(session, target, options.deadline) : undefined;
+    const readFirst = options.startPolicy === "ifNotActive" || options.waitFor === "cycle" || options.allowHeldDeletes !== true;
+    const before = readFirst ? await getJob(session, target, options.deadline) : undefined;
     // The Graph docs: start only a job that is paused or in quarantine, never one that runs.
     if (before && options.startPolicy === "ifNotActive" && isRunning(before)) {
         if (options.waitFor !== "cycle") return { action: "skipped", job: before };
         try {
-            return { action: "skipped", job: await waitForCycle(session, target, before.lastRun, options) };
+            return { action: "skipped", job: await waitForCycle(session, target, before.lastRun, options, undefined, "skip") };
         } catch (e) {
             throw new FailedAfterStart(e as Error, undefined, jobSeenBy(e) ?? before, "skipped");
         }
     }
+    const refused = before && refusal("start", before, options, versionedPath(target));
+    if (refused) throw refused;
     const confirmed = await postAtMostOnce(session, target, options.deadline, "start");
     const startedAt = new Date().toISOString();
     let job: JobView | undefined;
     try {
-        job = confirmed ?? (await getJob(session, target, options.deadline, "read job after start"));
-        if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options);
-        if (options.waitFor === "cycle") job = await waitForCycle(session, target, before?.lastRun, options, job);
+        job =
+            confirmed ??
+            (await settleRead(
+                () => getJob(session, target, options.deadline, "read job after start"),
+                (read) => startShows(before, read),
+                options.deadline,
+            ));
+        if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options, "start");
+        if (options.waitFor === "cycle") job = await waitForCycle(session, target, before?.lastRun, options, job, "start");
     } catch (e) {
         throw new FailedAfterStart(e as Error, startedAt, jobSeenBy(e) ?? job);
     }
     return { action: "started", job, startedAt };
 }
 
-export async function waitUntilActive(session: GraphSession, target: JobTarget, first: JobView, options: StartOptions): Promise<JobView> {
+/** What a quarantine seen while waiting fails with: the held-deletions message for TooManyDeletes. */
+export function quarantineSeen(target: JobTarget, job: JobView, after: "start" | "restart" | "skip"): Error {
+    return (
+        heldDeletionsSeen(job, versionedPath(target), after) ??
+        new JobQuarantinedError(versionedPath(target), job.quarantineReason ?? "Unknown")
+    );
+}
+
+export async function waitUntilActive(
+    session: GraphSession,
+    target: JobTarget,
+    first: JobView,
+    options: StartOptions,
+    after: "start" | "restart" = "start",
+): Promise<JobView> {
     const deadline = Date.now() + options.waitTimeoutSeconds * 1000;
     let job = first;
     for (;;) {
-        if (job.status === "Quarantine")
-            throw new JobQuarantinedError(`/${target.apiVersion}${jobPath(target)}`, job.quarantineReason ?? "Unknown");
+        if (job.status === "Quarantine") throw quarantineSeen(target, job, after);
         if (isRunning(job)) return job;
         if (Date.now() + options.pollIntervalMs > deadline) {
             throw new WaitTimeoutError(
-                `/${target.apiVersion}${jobPath(target)}`,
+                versionedPath(target),
                 options.waitTimeoutSeconds,
                 `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}`,
             );

@@ -1,4 +1,5 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { randomUUID } from "crypto";
 import { isMicrosoftAuthority, resolveEndpoints } from "./clouds";
 import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./credentials";
 import { decide } from "./diff";
@@ -20,9 +21,11 @@ const processState: {
     sessions: Record<string, GraphSession>;
     locks: Record<string, Promise<unknown>>;
     /**
-     * Jobs a create or update ran on in this process. The engine runs one dynamic-provider host per
-     * deployment, and a replace or rename creates the new resource before it deletes the old one: a
-     * delete that finds its job here must not pause what the new resource just started.
+     * Jobs a create or update ran on in this process, and which resource (its instanceId) did. The
+     * engine runs one dynamic-provider host per deployment, and a replace or rename creates the new
+     * resource before it deletes the old one: a delete that finds its job claimed by *another*
+     * resource must not pause what that one just started. (The resource id cannot tell them apart:
+     * a replace's two resources have the same `{servicePrincipalId}/{jobId}`.)
      */
     claimed: Record<string, string>;
 } = { config: {}, sessions: {}, locks: {}, claimed: {} };
@@ -97,10 +100,12 @@ function stripUndefined<T extends object>(value: T): T {
 }
 
 /** What the resource remembers of its own actions (the rest is read from Graph). */
-type History = Pick<ProviderOutputs, "lastAction" | "startedAt" | "startCount" | "restartedAt" | "restartCount">;
+type History = Pick<ProviderOutputs, "instanceId" | "lastAction" | "startedAt" | "startCount" | "restartedAt" | "restartCount">;
 
 function historyOf(olds: Partial<ProviderOutputs>): History {
     return {
+        // Made once per resource (states written before it existed get one at their next update).
+        instanceId: typeof olds.instanceId === "string" && olds.instanceId ? olds.instanceId : randomUUID(),
         lastAction: olds.lastAction,
         startedAt: olds.startedAt,
         startCount: typeof olds.startCount === "number" ? olds.startCount : 0,
@@ -140,7 +145,7 @@ function afterAction(previous: History, action: StartResult["action"], at: strin
 async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
     const target = targetOf(inputs);
-    processState.claimed[jobKey(session, inputs)] = id;
+    processState.claimed[jobKey(session, inputs)] = previous.instanceId!;
     let result: StartResult;
     try {
         result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => {
@@ -151,6 +156,8 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
                 waitFor: inputs.waitFor,
                 waitTimeoutSeconds: inputs.waitTimeoutSeconds,
                 pollIntervalMs: readSettings().pollIntervalMs,
+                allowHeldDeletes: inputs.allowHeldDeletes === true,
+                allowInboundPurge: inputs.allowInboundPurge === true,
                 deadline,
                 waitDeadline: { ...deadlineIn(timeoutOf(inputs) + inputs.waitTimeoutSeconds), seconds: deadline.seconds },
             };
@@ -189,9 +196,10 @@ export async function update(id: string, olds: ProviderOutputs, news: ProviderIn
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
     if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart") };
     if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start") };
-    processState.claimed[jobKey(sessionFor(news), news)] = id;
+    const history = historyOf(olds);
+    processState.claimed[jobKey(sessionFor(news), news)] = history.instanceId!;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
-    return { outs: outputs(news, olds, historyOf(olds)) };
+    return { outs: outputs(news, olds, history) };
 }
 
 export async function read(id: string, props?: ProviderOutputs): Promise<dynamic.ReadResult<ProviderOutputs>> {
@@ -214,7 +222,8 @@ export async function remove(id: string, props: ProviderOutputs): Promise<void> 
     if (props.onDelete !== "pause") return;
     const session = sessionFor(props);
     await withJobLock(`${session.endpoints.graphEndpoint}${id}`, async () => {
-        if (processState.claimed[jobKey(session, props)]) {
+        const claimedBy = processState.claimed[jobKey(session, props)];
+        if (claimedBy && claimedBy !== props.instanceId) {
             // The dynamic provider host has no channel to the engine's log and delete returns nothing:
             // stderr is what reaches the engine (shown with `pulumi up --logtostderr -v=9` or in its logs).
             process.stderr.write(

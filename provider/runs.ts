@@ -3,10 +3,25 @@
  * provisioning run that follows (waitFor "cycle"). jobs.ts holds the start; both share its reads.
  */
 import { setTimeout as sleep } from "timers/promises";
-import { JobQuarantinedError, RunFailedError, WaitTimeoutError } from "./errors";
+import { RunFailedError, WaitTimeoutError } from "./errors";
 import type { GraphSession } from "./graph";
 import type { LastRun } from "./inputs";
-import { FailedAfterStart, getJob, JobTarget, jobPath, JobView, postAtMostOnce, StartOptions, StartResult, waitUntilActive } from "./jobs";
+import {
+    FailedAfterStart,
+    getJob,
+    JobTarget,
+    jobPath,
+    JobView,
+    postAtMostOnce,
+    quarantineSeen,
+    restartShows,
+    settleRead,
+    StartOptions,
+    StartResult,
+    versionedPath,
+    waitUntilActive,
+} from "./jobs";
+import { isInboundApiJob, refusal } from "./safety";
 
 /** The job as a failed cycle wait last read it (a Failed run is state worth keeping). */
 export function jobSeenBy(error: unknown): JobView | undefined {
@@ -30,12 +45,13 @@ export async function waitForCycle(
     baseline: LastRun | undefined,
     options: StartOptions,
     first?: JobView,
+    after: "start" | "restart" | "skip" = "start",
 ): Promise<JobView> {
     const path = `/${target.apiVersion}${jobPath(target)}`;
     const ends = Date.now() + options.waitTimeoutSeconds * 1000;
     let job = first ?? (await getJob(session, target, options.waitDeadline, "wait for provisioning cycle"));
     for (;;) {
-        if (job.status === "Quarantine") throw new JobQuarantinedError(path, job.quarantineReason ?? "Unknown");
+        if (job.status === "Quarantine") throw quarantineSeen(target, job, after);
         const run = job.lastRun;
         if (run?.timeEnded && isLaterRun(run, baseline)) {
             if (run.state === "Failed")
@@ -57,24 +73,39 @@ export async function waitForCycle(
 }
 
 /**
- * POST restart, GET (2 calls; 3 under waitFor "cycle", which first reads the run not to wait for),
- * then waitFor's polls. A restart resumes a paused or quarantined job as a start does.
+ * GET, POST restart, GET (3 calls), then waitFor's polls. A restart resumes a paused or quarantined
+ * job as a start does. The first GET tells whether the restart is safe (safety.ts): not for a job
+ * holding deletions without allowHeldDeletes, nor for an API-driven inbound job that is not running
+ * without allowInboundPurge; with those consents there is nothing to ask, and no first GET (2 calls,
+ * 3 under waitFor "cycle", which reads the run not to wait for).
  */
 export async function ensureRestarted(
     session: GraphSession,
     target: JobTarget,
     options: StartOptions & { restartScope: string },
 ): Promise<StartResult> {
-    const before = options.waitFor === "cycle" ? await getJob(session, target, options.deadline) : undefined;
+    const readFirst =
+        options.waitFor === "cycle" ||
+        options.allowHeldDeletes !== true ||
+        (isInboundApiJob({ id: target.jobId }) && options.allowInboundPurge !== true);
+    const before = readFirst ? await getJob(session, target, options.deadline) : undefined;
+    const refused = before && refusal("restart", before, options, versionedPath(target));
+    if (refused) throw refused;
     const confirmed = await postAtMostOnce(session, target, options.deadline, "restart", {
         criteria: { resetScope: options.restartScope },
     });
     const startedAt = new Date().toISOString();
     let job: JobView | undefined;
     try {
-        job = confirmed ?? (await getJob(session, target, options.deadline, "read job after restart"));
-        if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options);
-        if (options.waitFor === "cycle") job = await waitForCycle(session, target, before?.lastRun, options, job);
+        job =
+            confirmed ??
+            (await settleRead(
+                () => getJob(session, target, options.deadline, "read job after restart"),
+                (read) => restartShows(before, read),
+                options.deadline,
+            ));
+        if (options.waitFor === "active") job = await waitUntilActive(session, target, job, options, "restart");
+        if (options.waitFor === "cycle") job = await waitForCycle(session, target, before?.lastRun, options, job, "restart");
     } catch (e) {
         throw new FailedAfterStart(e as Error, startedAt, jobSeenBy(e) ?? job, "restarted");
     }

@@ -124,6 +124,8 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
     declare readonly apiVersion: pulumi.Output<ApiVersion>;
     declare readonly graphEndpoint: pulumi.Output<string | undefined>;
     declare readonly authorityHost: pulumi.Output<string | undefined>;
+    /** Random, made when the resource is created: which SyncJobStart acted on the job (onDelete "pause" skips only for another). */
+    declare readonly instanceId: pulumi.Output<string>;
     /** The job's status.code as last read: NotConfigured, NotRun, Active, Paused or Quarantine. */
     declare readonly status: pulumi.Output<string>;
     /** The job's schedule.state as last read: Active, Disabled or Paused. */
@@ -165,6 +167,7 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
                 ...args,
                 triggers,
                 restartTriggers,
+                instanceId: undefined,
                 status: undefined,
                 scheduleState: undefined,
                 quarantineReason: undefined,

@@ -23,6 +23,11 @@ export interface GraphCall {
     body?: unknown;
     /** Told the headers of the answer the call returns, and when it arrived (local clock). */
     onAnswer?: (headers: Headers, receivedAt: number) => void;
+    /**
+     * Counts shared by the calls of one action (a POST sent again after a lost answer), so that an
+     * error says how many attempts were made and for how long in all, not in its own call only.
+     */
+    tally?: { attempts: number; startedAt: number };
 }
 
 /**
@@ -74,8 +79,9 @@ export class GraphSession {
 
     /** Makes one Graph call within `deadline`, retrying by cause; failures become errors that say what to do. */
     async call<T>(call: GraphCall, deadline: Deadline): Promise<T> {
-        const started = Date.now();
-        const progress: CallProgress = { attempts: 0, elapsedMs: 0 };
+        const tally = call.tally ?? { attempts: 0, startedAt: Date.now() };
+        const started = tally.startedAt;
+        const progress: CallProgress = { attempts: tally.attempts, elapsedMs: 0 };
         const context = { endpoints: this.endpoints, credential: this.credential };
         let claims: string | undefined;
         let refreshed = false;
@@ -124,6 +130,7 @@ export class GraphSession {
             const attemptLimit = attemptSignal(deadline.signal, limitMs);
             const attempt = new AttemptOptions(token.token, this.origin, attemptLimit.signal);
             progress.attempts++;
+            tally.attempts = progress.attempts;
             const attemptStarted = Date.now();
             let response: Response | undefined;
             try {
