@@ -65,7 +65,7 @@ describe("engine protocol: safety rails", function () {
         assert.deepStrictEqual([job.starts, job.deletions.released, stack.outputs("sync").status], [1, 1200, "Active"]);
     });
 
-    it("held deletions: update (triggers, restartTriggers) refuses; refresh records it and ensureActive plans nothing; ForceDeletes needs allowHeldDeletes, then releases them", async () => {
+    it("held deletions: update (triggers, restartTriggers) refuses; refresh records it and ensureActive plans nothing", async () => {
         const job = emu.addJob(sp(), { state: "Paused" });
         const base = { restartTriggers: 1, ensureActive: true };
         await stack.up([spec(job.id, base)]);
@@ -82,7 +82,6 @@ describe("engine protocol: safety rails", function () {
             ["Quarantine", "TooManyDeletes", TROUBLESHOOTING_URL],
         );
         emu.clearLog();
-        assert.deepStrictEqual(summary(await stack.preview([spec(job.id, base)])), ["same sync"]);
         assert.deepStrictEqual(summary(await stack.up([spec(job.id, base)])), ["same sync"]);
         assert.deepStrictEqual(emu.requests, [], "ensureActive plans nothing for a job holding deletions");
 
@@ -91,9 +90,15 @@ describe("engine protocol: safety rails", function () {
         [step] = await stack.up([spec(job.id, { ...base, restartTriggers: 2 })]);
         assert.strictEqual(step.error, heldMessage("restart refused", path(job.id), "is in quarantine", "500", TROUBLESHOOTING_URL));
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "GET getJob"]);
+        assert.deepStrictEqual([job.starts, job.restarts, job.deletions.released], [1, 0, 0]);
+    });
 
+    it("held deletions: restartScope ForceDeletes needs allowHeldDeletes (check failure, no request); with it the restart releases them", async () => {
+        const job = emu.addJob(sp(), { state: "Paused" });
+        await stack.up([spec(job.id, { restartTriggers: 1 })]);
+        emu.holdDeletions(sp(), job.id, 300);
         emu.clearLog();
-        [step] = await stack.up([spec(job.id, { ...base, restartTriggers: 2, restartScope: "ForceDeletes" })]);
+        const [step] = await stack.up([spec(job.id, { restartTriggers: 2, restartScope: "ForceDeletes" })]);
         assert.deepStrictEqual(step.failures, [
             {
                 property: "restartScope",
@@ -103,9 +108,8 @@ describe("engine protocol: safety rails", function () {
             },
         ]);
         assert.deepStrictEqual(emu.requests, []);
-        assert.deepStrictEqual([job.starts, job.restarts, job.deletions.released], [1, 0, 0]);
 
-        const allowed = { ...base, restartTriggers: 2, restartScope: "ForceDeletes", allowHeldDeletes: true };
+        const allowed = { restartTriggers: 2, restartScope: "ForceDeletes", allowHeldDeletes: true };
         assert.deepStrictEqual(summary(await stack.up([spec(job.id, allowed)])), ["update sync"]);
         assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "GET getJob"]);
         assert.deepStrictEqual(
