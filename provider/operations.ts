@@ -27,6 +27,9 @@ const processState: {
     claimed: Record<string, string>;
 } = { config: {}, sessions: {}, locks: {}, claimed: {} };
 
+/** The largest serialized provider a partial failure carries back to the engine (see runAction). */
+const PARTIAL_PROVIDER_MAX_CHARS = 16 * 1024;
+
 /** One key per job, whatever the case of the GUID the program gave. */
 function jobKey(session: GraphSession, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
     return `${session.endpoints.graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
@@ -161,7 +164,16 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
     } catch (e) {
         if (e instanceof FailedAfterStart) {
             const outs = outputs(inputs, e.job, afterAction(previous, e.action, e.startedAt));
-            throw new PartialStartError(id, outs, e.failure, e.action);
+            // The engine stores a partial failure's properties as the resource's outputs, and the
+            // dynamic-provider host adds `__provider` only to a success's: without it here, refresh
+            // and destroy fail with "code must be a string, not undefined" until an up succeeds
+            // (they load the provider from the outputs' copy). Found under the real engine (tests/e2e).
+            // Only the small one an installed package gives (a `require`, ~300 bytes): the error's
+            // properties travel in a gRPC trailer, and Node's HTTP/2 peers refuse header lists over
+            // 64 KB, which a provider serialized by value (run from source) can exceed.
+            const serialized = (inputs as { __provider?: unknown }).__provider;
+            const keep = typeof serialized === "string" && serialized.length <= PARTIAL_PROVIDER_MAX_CHARS;
+            throw new PartialStartError(id, keep ? { ...outs, __provider: serialized } : outs, e.failure, e.action);
         }
         throw e;
     }
@@ -216,7 +228,8 @@ export async function remove(id: string, props: ProviderOutputs): Promise<void> 
     await withJobLock(`${session.endpoints.graphEndpoint}${id}`, async () => {
         if (processState.claimed[jobKey(session, props)]) {
             // The dynamic provider host has no channel to the engine's log and delete returns nothing:
-            // stderr is what reaches the engine (shown with `pulumi up --logtostderr -v=9` or in its logs).
+            // the engine shows each line a dynamic provider writes as a diagnostic of the update
+            // (tests/e2e/replace.test.ts sees it in `pulumi up`'s output).
             process.stderr.write(
                 `pulumi-entra-sync: delete of ${id} did not pause job ${props.jobId}: another SyncJobStart created, started or updated it in this deployment (a replace or rename); the job keeps running.\n`,
             );
