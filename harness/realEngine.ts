@@ -14,7 +14,7 @@ import * as path from "path";
 import type * as automation from "@pulumi/pulumi/automation";
 import { repoRoot } from "./program";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const locate = require("../scripts/pulumi-cli/locate.js") as {
     installedBin(): string | undefined;
     pulumiRoot(): string;
@@ -137,7 +137,7 @@ export interface ExportedResource {
 export function programFile(file: string): automation.PulumiFn {
     return async () => {
         delete require.cache[require.resolve(file)];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+         
         return { ...(require(file) as Record<string, unknown>) };
     };
 }
