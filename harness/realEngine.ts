@@ -14,7 +14,6 @@ import * as path from "path";
 import type * as automation from "@pulumi/pulumi/automation";
 import { repoRoot } from "./program";
 
- 
 const locate = require("../scripts/pulumi-cli/locate.js") as {
     installedBin(): string | undefined;
     pulumiRoot(): string;
@@ -137,7 +136,7 @@ export interface ExportedResource {
 export function programFile(file: string): automation.PulumiFn {
     return async () => {
         delete require.cache[require.resolve(file)];
-         
+
         return { ...(require(file) as Record<string, unknown>) };
     };
 }

@@ -84,9 +84,8 @@ export class ScenarioProgram {
     private resources: E2eResource[] = [];
     /** Each SyncJobStart's outputs are exported under its name. */
     readonly program: automation.PulumiFn = async () => {
-         
         const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-         
+
         const { SyncJobStart } = require(
             path.join(packedConsumer().dir, "node_modules", "pulumi-entra-sync"),
         ) as typeof import("../../../provider");
