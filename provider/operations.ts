@@ -6,8 +6,7 @@ import { IncompleteStateError, PartialStartError } from "./errors";
 import { GraphSession } from "./graph";
 import { deadlineIn } from "./graph/deadline";
 import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
-import { ensureRestarted } from "./runs";
-import { ensureStarted, FailedAfterStart, JobTarget, JobView, pauseJob, readJobIfExists, StartResult } from "./jobs";
+import { FailedAfterStart, JobClient, JobTarget, JobView, restartJob, startJob, StartResult } from "./job";
 import { readSettings } from "./settings";
 
 /**
@@ -139,7 +138,7 @@ function afterAction(previous: History, action: StartResult["action"], at: strin
  */
 async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
-    const target = targetOf(inputs);
+    const job = new JobClient(session, targetOf(inputs));
     processState.claimed[jobKey(session, inputs)] = id;
     let result: StartResult;
     try {
@@ -155,8 +154,8 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
                 waitDeadline: { ...deadlineIn(timeoutOf(inputs) + inputs.waitTimeoutSeconds), seconds: deadline.seconds },
             };
             return kind === "restart"
-                ? ensureRestarted(session, target, { ...options, restartScope: inputs.restartScope ?? DEFAULTS.restartScope })
-                : ensureStarted(session, target, options);
+                ? restartJob(job, { ...options, restartScope: inputs.restartScope ?? DEFAULTS.restartScope })
+                : startJob(job, options);
         });
     } catch (e) {
         if (e instanceof FailedAfterStart) {
@@ -201,7 +200,7 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
         );
     }
     const session = sessionFor(props);
-    const job = await readJobIfExists(session, targetOf(props), deadlineIn(timeoutOf(props)), session.credential.tenantId);
+    const job = await new JobClient(session, targetOf(props)).readIfExists(deadlineIn(timeoutOf(props)), session.credential.tenantId);
     // Confirmed gone: an empty id removes the resource from state (the host cannot encode an absent id).
     if (!job) return { id: "", props: {} as ProviderOutputs };
     return {
@@ -222,6 +221,6 @@ export async function remove(id: string, props: ProviderOutputs): Promise<void> 
             );
             return;
         }
-        await pauseJob(session, targetOf(props), deadlineIn(timeoutOf(props)));
+        await new JobClient(session, targetOf(props)).pause(deadlineIn(timeoutOf(props)));
     });
 }

@@ -169,20 +169,6 @@ export class Limiter {
         });
     }
 
-    /** Runs `task` in one slot (one attempt); kept for callers that have no status to report. */
-    async run<T>(task: () => Promise<T>): Promise<T> {
-        const slot = await this.acquire();
-        const t0 = performance.now();
-        try {
-            const result = await task();
-            slot.release({ status: 200, latencyMs: performance.now() - t0 });
-            return result;
-        } catch (e) {
-            slot.release({ latencyMs: performance.now() - t0 });
-            throw e;
-        }
-    }
-
     private take(): Slot {
         this.active++;
         this.peak = Math.max(this.peak, this.active);
