@@ -26,7 +26,10 @@ const processState: {
     claimed: Record<string, string>;
 } = { config: {}, sessions: {}, locks: {}, claimed: {} };
 
-/** One key per job, whatever the case of the GUID the program gave. */
+/**
+ * One key per job, whatever the case of the GUID the program gave (Graph matches it in any case):
+ * the job lock and the claims both use it, so two resources naming one job are serialized.
+ */
 function jobKey(session: GraphSession, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
     return `${session.endpoints.graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
 }
@@ -139,10 +142,11 @@ function afterAction(previous: History, action: StartResult["action"], at: strin
 async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
     const job = new JobClient(session, targetOf(inputs));
-    processState.claimed[jobKey(session, inputs)] = id;
+    const key = jobKey(session, inputs);
+    processState.claimed[key] = id;
     let result: StartResult;
     try {
-        result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => {
+        result = await withJobLock(key, () => {
             // Taken inside the lock: the wait for another operation on this job is bounded by that one's deadline.
             const deadline = deadlineIn(timeoutOf(inputs));
             const options = {
@@ -212,8 +216,9 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {
     if (props.onDelete !== "pause") return;
     const session = sessionFor(props);
-    await withJobLock(`${session.endpoints.graphEndpoint}${id}`, async () => {
-        if (processState.claimed[jobKey(session, props)]) {
+    const key = jobKey(session, props);
+    await withJobLock(key, async () => {
+        if (processState.claimed[key]) {
             // The dynamic provider host has no channel to the engine's log and delete returns nothing:
             // stderr is what reaches the engine (shown with `pulumi up --logtostderr -v=9` or in its logs).
             process.stderr.write(

@@ -407,6 +407,15 @@ describe("provider operations against the emulator", function () {
             assert.strictEqual(emu.count({ kind: "start" }), 1);
         });
 
+        it("two resources naming one paused job with the GUID in different case are serialized too: one POST start", async () => {
+            const spId = emu.seed.servicePrincipalId;
+            assert.notStrictEqual(spId.toUpperCase(), spId);
+            const results = await Promise.all([spId, spId.toUpperCase()].map((id) => ops.create(inputs(id, emu.seed.pausedJobId))));
+            assert.deepStrictEqual(results.map((r) => r.outs!.lastAction).sort(), ["skipped", "started"]);
+            assert.strictEqual(emu.count({ kind: "start" }), 1);
+            assert.strictEqual(emu.job(spId, emu.seed.pausedJobId)!.starts, 1);
+        });
+
         it("a token about to expire is renewed, not reused", async () => {
             emu.tokenLifetimeSeconds = 2;
             await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
