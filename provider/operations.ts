@@ -30,8 +30,14 @@ const processState: {
  * One key per job, whatever the case of the GUID the program gave (Graph matches it in any case):
  * the job lock and the claims both use it, so two resources naming one job are serialized.
  */
-function jobKey(session: GraphSession, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
-    return `${session.endpoints.graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
+function jobKey(graphEndpoint: string, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
+    return `${graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
+}
+
+/** The settings and endpoints these inputs resolve to; builds no credential (an update that changes settings only needs none). */
+function endpointsOf(inputs: Partial<ProviderInputs>) {
+    const auth = resolveAuthSettings(processState.config, process.env);
+    return { auth, endpoints: resolveEndpoints(inputs, auth.environment, process.env) };
 }
 
 /**
@@ -44,8 +50,7 @@ export async function configure(request: dynamic.ConfigureRequest): Promise<void
 
 /** The shared Graph session for these inputs' endpoints and the configured credential. */
 export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
-    const auth = resolveAuthSettings(processState.config, process.env);
-    const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
+    const { auth, endpoints } = endpointsOf(inputs);
     const plan = planCredential(auth);
     // The description names each setting's source (never a secret): a changed msiEndpoint or file path is a new credential.
     const key = JSON.stringify([
@@ -142,7 +147,7 @@ function afterAction(previous: History, action: StartResult["action"], at: strin
 async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
     const job = new JobClient(session, targetOf(inputs));
-    const key = jobKey(session, inputs);
+    const key = jobKey(session.endpoints.graphEndpoint, inputs);
     processState.claimed[key] = id;
     let result: StartResult;
     try {
@@ -192,7 +197,7 @@ export async function update(id: string, olds: ProviderOutputs, news: ProviderIn
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
     if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart") };
     if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start") };
-    processState.claimed[jobKey(sessionFor(news), news)] = id;
+    processState.claimed[jobKey(endpointsOf(news).endpoints.graphEndpoint, news)] = id;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
     return { outs: outputs(news, olds, historyOf(olds)) };
 }
@@ -216,7 +221,7 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {
     if (props.onDelete !== "pause") return;
     const session = sessionFor(props);
-    const key = jobKey(session, props);
+    const key = jobKey(session.endpoints.graphEndpoint, props);
     await withJobLock(key, async () => {
         if (processState.claimed[key]) {
             // The dynamic provider host has no channel to the engine's log and delete returns nothing:

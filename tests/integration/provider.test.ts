@@ -257,6 +257,29 @@ describe("provider operations against the emulator", function () {
             });
         });
 
+        it("a settings-only update builds no credential: a certificate that cannot be read fails a create, not that update", async () => {
+            const created = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+            const missing = `${process.env.TMPDIR ?? "/tmp"}/no-such-dir/client.pem`;
+            await withEnv(CLEAR, async () => {
+                await config({
+                    "azuread:tenantId": emu.tenantId,
+                    "azuread:clientId": emu.clientId,
+                    "azuread:clientCertificatePath": missing,
+                });
+                emu.clearLog();
+                const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId)));
+                assert.match(e.message, /ENOENT: no such file or directory, open '.*no-such-dir\/client\.pem'/);
+                const updated = await ops.update(
+                    created.id,
+                    created.outs!,
+                    inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId, { timeoutSeconds: 30 }),
+                );
+                assert.strictEqual(updated.outs!.timeoutSeconds, 30);
+                assert.strictEqual(updated.outs!.lastAction, "started");
+                assert.deepStrictEqual(emu.requests, []);
+            });
+        });
+
         it("OIDC: azuread:useOidc with a token file uses a client assertion", async () => {
             const fed = emu.addClient({ federatedToken: "federated-id-token" });
             const fs = await import("fs");
