@@ -126,11 +126,11 @@ export class GraphSession {
             if ("giveUp" in decision) throw decision.giveUp;
             if (decision.cause !== undefined) last.cause = decision.cause;
             if (decision.refreshToken) {
+                // No wait: the next attempt asks for a fresh token.
                 tokenRefreshed = true;
                 claims = decision.refreshToken.claims;
                 this.credential.invalidate(token.token);
-            }
-            if (decision.retryAfterMs > 0) {
+            } else {
                 try {
                     await sleepWithin(decision.retryAfterMs, deadline.signal);
                 } catch {
