@@ -8,6 +8,7 @@ import * as assert from "assert";
 import { Emulator, JobRecord } from "../../emulator";
 import { startTestEmulator } from "../support/testEnv";
 import { RealStack, requireRealEngine, ScenarioProgram } from "./support/realEngine";
+import { storedResource, storedResources } from "./support/storedState";
 
 describe("real engine: resource options (--target, ignoreChanges, replaceOnChanges, protect, retainOnDelete, import, customTimeouts)", function () {
     this.timeout(180_000);
@@ -39,9 +40,9 @@ describe("real engine: resource options (--target, ignoreChanges, replaceOnChang
         });
         return ops;
     };
-    const triggersInState = async () =>
+    const triggersInState = () =>
         Object.fromEntries(
-            (await stack.exportState())
+            storedResources(stack)
                 .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"))
                 .map((r) => [r.urn.split("::").pop(), r.inputs!.triggers]),
         );
@@ -57,7 +58,7 @@ describe("real engine: resource options (--target, ignoreChanges, replaceOnChang
             { name: "b", args: args(b.id, 1) },
         ]);
         await stack.stack.up();
-        const urnA = (await stack.resource("a"))!.urn;
+        const urnA = storedResource(stack, "a")!.urn;
         emu.setJobState(sp(), a.id, "Paused");
         emu.setJobState(sp(), b.id, "Paused");
         emu.clearLog();
@@ -70,7 +71,7 @@ describe("real engine: resource options (--target, ignoreChanges, replaceOnChang
         assert.deepStrictEqual(calls(a.id), ["GET getJob", "POST start", "GET getJob"]);
         assert.deepStrictEqual(calls(b.id), []);
         assert.deepStrictEqual([a.starts, b.starts, b.statusCode], [2, 1, "Paused"]);
-        assert.deepStrictEqual(await triggersInState(), { a: 2, b: 1 });
+        assert.deepStrictEqual(triggersInState(), { a: 2, b: 1 });
     });
 
     it("ignoreChanges ['triggers']: a trigger change is `same`, no call; replaceOnChanges ['triggers']: an `update` (the dynamic host reports no detailed diff), not a replace", async () => {
@@ -85,7 +86,7 @@ describe("real engine: resource options (--target, ignoreChanges, replaceOnChang
         // b was left Paused by the targeted up: the update starts it.
         assert.deepStrictEqual(calls(b.id), ["GET getJob", "POST start", "GET getJob"]);
         // ignoreChanges keeps the old value in state too.
-        assert.deepStrictEqual(await triggersInState(), { a: 2, b: 3 });
+        assert.deepStrictEqual(triggersInState(), { a: 2, b: 3 });
     });
 
     it("protect: destroy deletes the plain one (its job paused), refuses the protected one (no call), fails, and leaves it in state", async () => {
@@ -107,7 +108,7 @@ describe("real engine: resource options (--target, ignoreChanges, replaceOnChang
         assert.deepStrictEqual(calls(a.id), []);
         assert.deepStrictEqual(calls(b.id), ["POST pause"]);
         assert.deepStrictEqual([a.statusCode, b.statusCode], ["Active", "Paused"]);
-        const left = (await stack.exportState()).map((r) => [r.type, r.protect ?? false]);
+        const left = storedResources(stack).map((r) => [r.type, r.protect ?? false]);
         assert.deepStrictEqual(left, [
             ["pulumi:pulumi:Stack", false],
             ["pulumi:providers:pulumi-nodejs", false],
@@ -121,11 +122,11 @@ describe("real engine: resource options (--target, ignoreChanges, replaceOnChang
         const up = await stack.stack.up();
         // Only the options changed (protect off, retainOnDelete on): no provider step beyond `same`.
         assert.deepStrictEqual(up.summary.resourceChanges, { same: 2 });
-        assert.strictEqual((await stack.resource("a"))!.retainOnDelete, true);
+        assert.strictEqual(storedResource(stack, "a")!.retainOnDelete, true);
         const destroyed = await stack.stack.destroy();
         assert.deepStrictEqual(destroyed.summary.resourceChanges, { delete: 2 });
         assert.deepStrictEqual(emu.graphCalls(), []);
-        assert.deepStrictEqual(await stack.exportState(), []);
+        assert.deepStrictEqual(storedResources(stack), []);
         assert.strictEqual(a.statusCode, "Active");
     });
 
@@ -145,14 +146,14 @@ describe("real engine: resource options (--target, ignoreChanges, replaceOnChang
         // The host's stack trace (printed as the stack's diagnostics) shows where: read() → getProvider(undefined).
         assert.match(output, /at getProvider \(.*dynamic-provider.*\n.*at ResourceProviderService\.read /);
         assert.deepStrictEqual(emu.graphCalls(), []);
-        assert.strictEqual(await stack.resource("c"), undefined);
+        assert.strictEqual(storedResource(stack, "c"), undefined);
 
         // What users write instead: the resource without `import`. Under startPolicy ifNotActive it only reads.
         program.set([resource]);
         const adopted = await stack.stack.up();
         assert.deepStrictEqual(adopted.summary.resourceChanges, { create: 1, same: 1 });
         assert.deepStrictEqual(calls(running.id), ["GET getJob"]);
-        assert.deepStrictEqual([running.starts, (await stack.resource("c"))!.outputs!.lastAction], [0, "skipped"]);
+        assert.deepStrictEqual([running.starts, storedResource(stack, "c")!.outputs!.lastAction], [0, "skipped"]);
     });
 
     it("customTimeouts { create: '1s' } never reaches the provider: a create whose start the emulator holds 2.5 s, waitFor 'active', succeeds", async () => {
@@ -171,6 +172,6 @@ describe("real engine: resource options (--target, ignoreChanges, replaceOnChang
         // c leaves the program (deleted: onDelete defaults to "none", no call), slow is created.
         assert.deepStrictEqual(up.summary.resourceChanges, { create: 1, delete: 1, same: 1 });
         assert.deepStrictEqual(calls(slow.id), ["GET getJob", "POST start", "GET getJob"]);
-        assert.deepStrictEqual([slow.statusCode, slow.starts, (await stack.resource("slow"))!.outputs!.status], ["Active", 1, "Active"]);
+        assert.deepStrictEqual([slow.statusCode, slow.starts, storedResource(stack, "slow")!.outputs!.status], ["Active", 1, "Active"]);
     });
 });

@@ -7,7 +7,8 @@
 import * as assert from "assert";
 import { Emulator } from "../../emulator";
 import { startTestEmulator } from "../support/testEnv";
-import { RealStack, requireRealEngine, ScenarioProgram, StateResource } from "./support/realEngine";
+import { RealStack, requireRealEngine, ScenarioProgram } from "./support/realEngine";
+import { storedResources } from "./support/storedState";
 
 /** The engine's marker of a secret value (resource.SecretSig). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -68,9 +69,7 @@ describe("real engine: secrets in triggers (state, outputs, CLI output, --show-s
         const checkState = (when: string) => {
             const text = stack.stateFileText();
             leaks(`the state file after ${when}`, text);
-            // The file backend's checkpoint as stored (exportState() is the Automation API's exportStack, which shows secrets).
-            const checkpoint = JSON.parse(text) as { checkpoint: { latest: { resources: StateResource[] } } };
-            const byName = Object.fromEntries(checkpoint.checkpoint.latest.resources.map((r) => [r.urn.split("::").pop(), r]));
+            const byName = Object.fromEntries(storedResources(stack).map((r) => [r.urn.split("::").pop(), r]));
             // The whole triggers: one ciphertext, in inputs and outputs.
             assert.ok(isSecretValue(byName.whole.inputs!.triggers), JSON.stringify(byName.whole.inputs!.triggers));
             assert.ok(isSecretValue(byName.whole.outputs!.triggers), `${when}: ${JSON.stringify(byName.whole.outputs!.triggers)}`);
@@ -113,6 +112,6 @@ describe("real engine: secrets in triggers (state, outputs, CLI output, --show-s
         leaks("destroy's stdout", destroy.stdout);
         leaks("destroy's stderr", destroy.stderr);
         assert.deepStrictEqual(emu.graphCalls(), ["POST pause"]);
-        assert.deepStrictEqual(await stack.exportState(), []);
+        assert.deepStrictEqual(storedResources(stack), []);
     });
 });
