@@ -71,6 +71,8 @@ export interface E2eResource {
     args: Record<string, unknown>;
     /** Triggers wrapped in pulumi.secret(). */
     secretTriggers?: boolean;
+    /** Dotted paths into args (e.g. "triggers.nested.value") whose values are wrapped in pulumi.secret(): secrets nested in plain objects. */
+    secretPaths?: string[];
     /** Resource options (JSON-able ones: protect, retainOnDelete, ignoreChanges, aliases, import, customTimeouts, …). */
     opts?: Record<string, unknown>;
 }
@@ -93,6 +95,7 @@ export class ScenarioProgram {
         for (const r of this.resources) {
             const args = { ...r.args } as Record<string, unknown>;
             if (r.secretTriggers) args.triggers = pulumi.secret(args.triggers);
+            for (const secretPath of r.secretPaths ?? []) wrapSecretAt(args, secretPath.split("."), pulumi.secret);
             const resource = new SyncJobStart(r.name, args as never, r.opts as never);
             exports[r.name] = { status: resource.status, startCount: resource.startCount, lastAction: resource.lastAction };
         }
@@ -103,4 +106,16 @@ export class ScenarioProgram {
         this.resources = resources;
         return this;
     }
+}
+
+/** Replaces the value at `keys` inside `target` (copying the objects on the way) with secret(value). */
+function wrapSecretAt(target: Record<string, unknown>, keys: string[], secret: (value: unknown) => unknown): void {
+    const [key, ...rest] = keys;
+    if (rest.length === 0) {
+        target[key] = secret(target[key]);
+        return;
+    }
+    const inner = { ...(target[key] as Record<string, unknown>) };
+    target[key] = inner;
+    wrapSecretAt(inner, rest, secret);
 }
