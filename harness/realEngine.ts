@@ -76,7 +76,7 @@ export class RealStack {
         return new RealStack(stack, dir, env);
     }
 
-    /** The deployment's resources as `pulumi stack export` gives them (secrets stay ciphertext). */
+    /** The deployment's resources (the Automation API exports with --show-secrets: secrets in plaintext; stateFileText() has what is stored). */
     async exportState(): Promise<ExportedResource[]> {
         const deployment = await this.stack.exportStack();
         return (deployment.deployment.resources ?? []) as ExportedResource[];
