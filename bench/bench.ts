@@ -182,7 +182,8 @@ async function deploy(
             const cpu0 = host.cpuMs() ?? 0;
             const epoch0 = Date.now();
             const t0 = performance.now();
-            const steps = await new Engine(host).up(result);
+            // As `pulumi up --parallel N`: the engine would otherwise run 4 × cores steps at once.
+            const steps = await new Engine(host, undefined, undefined, n).up(result);
             const wallMs = performance.now() - t0;
             const cpuMs = (host.cpuMs() ?? 0) - cpu0;
             run = {

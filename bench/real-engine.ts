@@ -143,9 +143,14 @@ async function harness(): Promise<Row> {
         try {
             emu.clearLog();
             const t0 = performance.now();
-            const steps = await new Engine(host).up(program);
+            const steps = await new Engine(host, undefined, undefined, N).up(program);
             const wallMs = performance.now() - t0;
-            return observed(emu, "SyncJobStart, harness (engine steps only)", wallMs, `${steps.filter((s) => s.ok).length} ok`);
+            return observed(
+                emu,
+                "SyncJobStart, harness --parallel N (engine steps only)",
+                wallMs,
+                `${steps.filter((s) => s.ok).length} ok`,
+            );
         } finally {
             await host.stop();
         }
