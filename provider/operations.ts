@@ -1,11 +1,11 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { isMicrosoftAuthority, resolveEndpoints } from "./clouds";
-import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./credentials";
+import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./auth";
 import { decide } from "./diff";
 import { IncompleteStateError, PartialStartError } from "./errors";
 import { GraphSession } from "./graph";
 import { deadlineIn } from "./graph/deadline";
-import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
+import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs, withTimeoutDefault } from "./inputs";
 import { ensureRestarted } from "./runs";
 import { ensureStarted, FailedAfterStart, JobTarget, JobView, pauseJob, readJobIfExists, StartResult } from "./jobs";
 import { readSettings } from "./settings";
@@ -28,8 +28,13 @@ const processState: {
 } = { config: {}, sessions: {}, locks: {}, claimed: {} };
 
 /** One key per job, whatever the case of the GUID the program gave. */
-function jobKey(session: GraphSession, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
-    return `${session.endpoints.graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
+function jobKey(graphEndpoint: string, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
+    return `${graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
+}
+
+/** The Graph origin these inputs name (no credential is built: a settings-only update calls nothing). */
+function graphEndpointOf(inputs: Partial<ProviderInputs>): string {
+    return resolveEndpoints(inputs, resolveAuthSettings(processState.config, process.env).environment, process.env).graphEndpoint;
 }
 
 /**
@@ -44,7 +49,7 @@ export async function configure(request: dynamic.ConfigureRequest): Promise<void
 export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
     const auth = resolveAuthSettings(processState.config, process.env);
     const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
-    const plan = planCredential(auth);
+    const plan = planCredential(auth, process.env);
     // The description names each setting's source (never a secret): a changed msiEndpoint or file path is a new credential.
     const key = JSON.stringify([
         endpoints.graphEndpoint,
@@ -60,8 +65,9 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
             createCredential(plan, auth, {
                 authorityHost: endpoints.authorityHost,
                 disableInstanceDiscovery: !isMicrosoftAuthority(endpoints.authorityHost),
+                env: process.env,
             });
-        session = new GraphSession(endpoints, new CachedCredential(create, plan, auth, endpoints.authorityHost), readSettings());
+        session = new GraphSession(endpoints, new CachedCredential(create, plan, auth, endpoints.authorityHost), readSettings(process.env));
         processState.sessions[key] = session;
     }
     return session;
@@ -83,9 +89,9 @@ async function withJobLock<T>(key: string, operation: () => Promise<T>): Promise
     }
 }
 
-/** timeoutSeconds; states written before it existed use ENTRA_SYNC_TIMEOUT_SECONDS (default 120). */
+/** timeoutSeconds; states written before it existed use ENTRA_SYNC_TIMEOUT_SECONDS. */
 function timeoutOf(inputs: Partial<ProviderInputs>): number {
-    return typeof inputs.timeoutSeconds === "number" && inputs.timeoutSeconds > 0 ? inputs.timeoutSeconds : readSettings().timeoutSeconds;
+    return withTimeoutDefault(inputs.timeoutSeconds, readSettings(process.env)) as number;
 }
 
 function targetOf(inputs: ProviderInputs): JobTarget {
@@ -140,7 +146,7 @@ function afterAction(previous: History, action: StartResult["action"], at: strin
 async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
     const target = targetOf(inputs);
-    processState.claimed[jobKey(session, inputs)] = id;
+    processState.claimed[jobKey(session.endpoints.graphEndpoint, inputs)] = id;
     let result: StartResult;
     try {
         result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => {
@@ -150,7 +156,7 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
                 startPolicy: inputs.startPolicy,
                 waitFor: inputs.waitFor,
                 waitTimeoutSeconds: inputs.waitTimeoutSeconds,
-                pollIntervalMs: readSettings().pollIntervalMs,
+                pollIntervalMs: readSettings(process.env).pollIntervalMs,
                 deadline,
                 waitDeadline: { ...deadlineIn(timeoutOf(inputs) + inputs.waitTimeoutSeconds), seconds: deadline.seconds },
             };
@@ -170,12 +176,12 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
 
 /** Validates and normalizes; with no failures, what it returns is a complete ProviderInputs. */
 export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult<ProviderInputs>> {
-    const { inputs, failures } = checkInputs(news);
+    const { inputs, failures } = checkInputs(news, readSettings(process.env));
     return { inputs: inputs as ProviderInputs, failures };
 }
 
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
-    const decision = decide(olds, news);
+    const decision = decide(olds, news, readSettings(process.env));
     return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
 }
 
@@ -185,11 +191,11 @@ export async function create(inputs: ProviderInputs): Promise<dynamic.CreateResu
 }
 
 export async function update(id: string, olds: ProviderOutputs, news: ProviderInputs): Promise<dynamic.UpdateResult<ProviderOutputs>> {
-    const decision = decide(olds, news);
+    const decision = decide(olds, news, readSettings(process.env));
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
     if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart") };
     if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start") };
-    processState.claimed[jobKey(sessionFor(news), news)] = id;
+    processState.claimed[jobKey(graphEndpointOf(news), news)] = id;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
     return { outs: outputs(news, olds, historyOf(olds)) };
 }
@@ -214,7 +220,7 @@ export async function remove(id: string, props: ProviderOutputs): Promise<void> 
     if (props.onDelete !== "pause") return;
     const session = sessionFor(props);
     await withJobLock(`${session.endpoints.graphEndpoint}${id}`, async () => {
-        if (processState.claimed[jobKey(session, props)]) {
+        if (processState.claimed[jobKey(session.endpoints.graphEndpoint, props)]) {
             // The dynamic provider host has no channel to the engine's log and delete returns nothing:
             // stderr is what reaches the engine (shown with `pulumi up --logtostderr -v=9` or in its logs).
             process.stderr.write(
