@@ -53,7 +53,7 @@ export function certificatePem(settings: AuthSettings): string {
     const inline = !settings.clientCertificatePath;
     const file = inline ? "the inline certificate" : settings.clientCertificatePath!;
     const origin = inline ? settings.sources.clientCertificate : settings.sources.clientCertificatePath;
-    const raw = inline ? inlineCertificate(settings) : fs.readFileSync(file);
+    const raw = inline ? inlineCertificate(settings) : readCertificateFile(file, origin);
     if (raw.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return raw.toString("utf8");
     // Loaded only for a PFX: ~20 ms of the provider host's start that every other credential would pay.
     const forge = require("node-forge") as typeof Forge;
@@ -72,6 +72,16 @@ export function certificatePem(settings: AuthSettings): string {
     const certBags = p12.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];
     if (!keyBag?.key || certBags.length === 0) throw new ConfigurationError(`${file} holds no private key and certificate`);
     return forge.pki.privateKeyToPem(keyBag.key) + certBags.map((b) => forge.pki.certificateToPem(b.cert!)).join("");
+}
+
+function readCertificateFile(file: string, origin: string | undefined): Buffer {
+    try {
+        return fs.readFileSync(file);
+    } catch (e) {
+        throw new ConfigurationError(
+            `cannot read the client certificate ${file} (from ${origin}): ${(e as NodeJS.ErrnoException).code ?? "unreadable"}. Fix the path, or give the certificate inline (clientCertificate).`,
+        );
+    }
 }
 
 /** The PFX behind azuread's inline clientCertificate (base64), or a ConfigurationError naming the setting. */

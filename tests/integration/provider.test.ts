@@ -7,6 +7,7 @@ import * as fc from "fast-check";
 import { Emulator, generateClientCertificate, GRAPH_ROUTES } from "../../emulator";
 import {
     TokenRejectedError,
+    ConfigurationError,
     CredentialError,
     JobNotFoundError,
     PartialStartError,
@@ -405,6 +406,31 @@ describe("provider operations against the emulator", function () {
             assert.deepStrictEqual(results.map((r) => r.outs!.lastAction).sort(), ["skipped", "skipped", "skipped", "skipped", "started"]);
             assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
             assert.strictEqual(emu.count({ kind: "start" }), 1);
+        });
+
+        it("a settings-only update builds no credential: no token request, no credential file read", async () => {
+            const created = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+            const requests = emu.filter({}).length;
+            // A credential that cannot be built: its certificate file does not exist.
+            await config({
+                "azuread:tenantId": emu.tenantId,
+                "azuread:clientId": emu.clientId,
+                "azuread:clientCertificatePath": "/nonexistent/settings-only.pfx",
+            });
+            const news = inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId, { onDelete: "pause" });
+            const updated = await ops.update(created.id, created.outs!, news);
+            assert.strictEqual(updated.outs!.onDelete, "pause");
+            assert.strictEqual(updated.outs!.startCount, 1);
+            assert.strictEqual(emu.filter({}).length, requests);
+            assert.strictEqual(emu.count({ kind: "token" }), 1);
+            // The same settings do build it, and fail, where a call is needed.
+            const e = await failure(ops.read(created.id, updated.outs!));
+            assert.ok(e instanceof ConfigurationError);
+            assert.strictEqual(
+                e.message,
+                "cannot read the client certificate /nonexistent/settings-only.pfx (from azuread:clientCertificatePath): ENOENT. Fix the path, or give the certificate inline (clientCertificate).",
+            );
+            assert.strictEqual(emu.count({ kind: "token" }), 1);
         });
 
         it("a token about to expire is renewed, not reused", async () => {
