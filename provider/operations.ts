@@ -50,7 +50,9 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
     const auth = resolveAuthSettings(processState.config, process.env);
     const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
     const plan = planCredential(auth, process.env);
-    // The description names each setting's source (never a secret): a changed msiEndpoint or file path is a new credential.
+    // The description and the sources name each setting's origin (never a secret): a changed msiEndpoint or
+    // file path, or a variable that appeared (SYSTEM_ACCESSTOKEN), is a new credential. The credential is
+    // built at its first token request (CachedCredential), so a setting it cannot be built from fails then.
     const key = JSON.stringify([
         endpoints.graphEndpoint,
         endpoints.authorityHost,
@@ -58,6 +60,7 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
         plan.tenantId,
         plan.clientId,
         plan.description,
+        auth.sources,
     ]);
     let session = processState.sessions[key];
     if (!session) {

@@ -7,13 +7,14 @@ import * as fc from "fast-check";
 import { Emulator } from "../../emulator";
 import { ResourceSpec, Stack, summary } from "../../harness";
 import { startTestStack } from "../support/testStack";
-import { startTestEmulator } from "../support/testEnv";
+import { checkFaultsUsed, startTestEmulator } from "../support/testEnv";
 
 describe("engine protocol: faults, bad input and secrets", function () {
     this.timeout(180_000);
     let emu: Emulator;
     let stack: Stack | undefined;
     beforeEach(async () => (emu = await startTestEmulator()));
+    checkFaultsUsed(() => emu);
     afterEach(async () => {
         await stack?.stop();
         stack = undefined;

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { Emulator } from "../../emulator";
 import { ResourceSpec, Stack } from "../../harness";
 import { startTestStack } from "../support/testStack";
-import { startTestEmulator } from "../support/testEnv";
+import { checkFaultsUsed, startTestEmulator } from "../support/testEnv";
 
 describe("engine protocol: the network as it really behaves", function () {
     this.timeout(60_000);
@@ -21,6 +21,7 @@ describe("engine protocol: the network as it really behaves", function () {
         await stack?.stop();
         await emu.close();
     });
+    checkFaultsUsed(() => emu);
     afterEach(() => {
         emu.clearFaults();
         emu.clearLog();

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "timers/promises";
 import { Emulator } from "../../emulator";
 import { ResourceSpec, Stack, summary } from "../../harness";
 import { freshStackPerTest, startTestStack } from "../support/testStack";
-import { startTestEmulator } from "../support/testEnv";
+import { checkFaultsUsed, startTestEmulator } from "../support/testEnv";
 
 describe("refresh keeps state on a doubt; azuread 6 id forms; a rename does not pause", function () {
     this.timeout(120_000);
@@ -25,6 +25,7 @@ describe("refresh keeps state on a doubt; azuread 6 id forms; a rename does not 
         },
         () => stack,
     );
+    checkFaultsUsed(() => others);
     afterEach(async () => {
         await Promise.all(others.splice(0).map((other) => other.close()));
     });

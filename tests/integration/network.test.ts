@@ -11,7 +11,7 @@ import { Emulator } from "../../emulator";
 import { CredentialError, GraphRequestError, TransportError, TokenRejectedError } from "../../provider/errors";
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
-import { emulatorEnv, setEnv, startTestEmulator } from "../support/testEnv";
+import { checkFaultsUsed, emulatorEnv, setEnv, startTestEmulator } from "../support/testEnv";
 
 function inputs(spId: string, jobId: string, extra: Record<string, unknown> = {}): ProviderInputs {
     const { inputs: checked, failures } = checkInputs({ servicePrincipalId: spId, jobId, ...extra });
@@ -51,6 +51,7 @@ describe("the network as it really behaves (operations in process)", function ()
         restore = setEnv(emulatorEnv(emu, { ENTRA_SYNC_REQUEST_TIMEOUT_SECONDS: "0.5" }));
         await config({});
     });
+    checkFaultsUsed(() => emu);
     afterEach(async () => {
         restore();
         await emu.close();

@@ -17,7 +17,7 @@ import {
 } from "../../provider/errors";
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
-import { emulatorEnv, setEnv, startTestEmulator, withEnv } from "../support/testEnv";
+import { checkFaultsUsed, emulatorEnv, setEnv, startTestEmulator, withEnv } from "../support/testEnv";
 import { setTimeout as sleep } from "timers/promises";
 
 const CLEAR = {
@@ -56,6 +56,7 @@ describe("provider operations against the emulator", function () {
         restore = setEnv(emulatorEnv(emu));
         await config({});
     });
+    checkFaultsUsed(() => emu);
     afterEach(async () => {
         restore();
         await emu.close();
@@ -70,8 +71,10 @@ describe("provider operations against the emulator", function () {
             });
             const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId)));
             assert.ok(e instanceof PermissionError);
-            const requestId = emu.filter({ kind: "getJob" })[0] && (e as PermissionError).requestId;
+            // The request-id the error names is the one the emulator sent with its 403.
+            const requestId = emu.filter({ kind: "getJob" })[0].requestId;
             assert.match(requestId!, /^[0-9a-f-]{36}$/);
+            assert.strictEqual((e as PermissionError).requestId, requestId);
             assert.strictEqual(
                 e.message,
                 `read job failed: GET /v1.0/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/${emu.seed.pausedJobId} -> 403 Authorization_RequestDenied (request-id ${requestId}): ` +

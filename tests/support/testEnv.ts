@@ -13,6 +13,20 @@ export function startTestEmulator(opts: EmulatorOptions = {}): Promise<Emulator>
     return startEmulator({ ...opts, ca: testCa(), caCertPath: path.join(process.env.ENTRA_SYNC_TEST_DIR!, "ca.pem") });
 }
 
+/**
+ * Mocha hook for suites that declare faults (as undici's `afterEach(() => mockAgent.assertNoPendingInterceptors())`):
+ * after each test that passed, every fault it declared on the emulator(s) `current` returns must have
+ * met its request. A fault no request met proves nothing about the code under test. Register it before
+ * a hook that clears the faults (mocha runs a suite's afterEach hooks in the order they were added).
+ */
+export function checkFaultsUsed(current: () => Emulator | undefined | (Emulator | undefined)[]): void {
+    afterEach(function () {
+        if (this.currentTest?.state !== "passed") return;
+        const emus = current();
+        for (const emu of Array.isArray(emus) ? emus : [emus]) emu?.assertNoPendingFaults();
+    });
+}
+
 /** Environment that points the provider at an emulator with its permitted client (AZURE_* variables). */
 export function emulatorEnv(emu: Emulator, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     return { ...emu.environment(), ENTRA_SYNC_POLL_INTERVAL_SECONDS: "0.05", ...extra };
