@@ -23,7 +23,7 @@ export interface CredentialEndpointOptions {
  * 64 s: a refused or reset authority would outlast timeoutSeconds before its error (the truth)
  * could be reported. Three retries from 250 ms, at most 2 s apart, fit in a few seconds.
  */
-const TOKEN_RETRY = { maxRetries: 3, retryDelayInMs: 250, maxRetryDelayInMs: 2000 };
+export const TOKEN_RETRY = { maxRetries: 3, retryDelayInMs: 250, maxRetryDelayInMs: 2000 };
 
 const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
 
