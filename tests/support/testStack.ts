@@ -1,10 +1,9 @@
-import * as path from "path";
 import type { Emulator } from "../../emulator";
-import { Stack, StackOptions } from "../../harness";
+import { SCENARIO_PROGRAM, Stack, StackOptions } from "../../harness";
 import { checkFaultsUsed, emulatorEnv, startTestEmulator } from "./testEnv";
 
 /** The fixture program the engine tests deploy; its resources come from the scenario. */
-export const PROGRAM = path.resolve(__dirname, "../fixtures/program.ts");
+export const PROGRAM = SCENARIO_PROGRAM;
 
 /** A stack of the fixture program on the real provider host, pointed at an emulator. */
 export function startTestStack(emu: Emulator, options: Partial<StackOptions> = {}): Promise<Stack> {
