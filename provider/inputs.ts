@@ -129,9 +129,12 @@ const AZUREAD_SERVICE_PRINCIPAL_ID = /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9
 const AZUREAD_JOB_ID =
     /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/synchronization\/jobs\/([^/]+)$/;
 
+/** How much of a bad value a check failure quotes (a pasted URL or secret is cut short). */
+const SHOWN_CHARS = 60;
+
 function show(value: unknown): string {
     const text = typeof value === "string" ? JSON.stringify(value) : String(value);
-    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+    return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
 }
 
 function oneOf(name: InputName, value: unknown, allowed: readonly string[], failures: CheckFailure[]): void {

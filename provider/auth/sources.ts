@@ -8,6 +8,9 @@ import type * as Forge from "node-forge";
 import { ConfigurationError, OidcTokenError } from "../errors";
 import type { AuthSettings } from "./settings";
 
+/** A PEM file says so in its first line ("-----BEGIN …"); a PFX is DER and never does. */
+const PEM_SNIFF_BYTES = 64;
+
 /** How long a fetched GitHub ID token is reused (they are valid for several minutes). */
 const GITHUB_ID_TOKEN_REUSE_MS = 60_000;
 
@@ -54,7 +57,7 @@ export function certificatePem(settings: AuthSettings): string {
     const file = inline ? "the inline certificate" : settings.clientCertificatePath!;
     const origin = inline ? settings.sources.clientCertificate : settings.sources.clientCertificatePath;
     const raw = inline ? inlineCertificate(settings) : readCertificateFile(file, origin);
-    if (raw.subarray(0, 64).toString("latin1").includes("-----BEGIN")) return raw.toString("utf8");
+    if (raw.subarray(0, PEM_SNIFF_BYTES).toString("latin1").includes("-----BEGIN")) return raw.toString("utf8");
     // Loaded only for a PFX: ~20 ms of the provider host's start that every other credential would pay.
     const forge = require("node-forge") as typeof Forge;
     let p12: Forge.pkcs12.Pkcs12Pfx;
