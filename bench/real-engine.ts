@@ -36,7 +36,7 @@ const N = arg("n", 200);
 const LATENCY_MS = arg("latency", 50);
 /** The raw bound is the best of this sweep. */
 const RAW_CONCURRENCY = [16, 64, 256];
-const GUARD = path.join(repoRoot, "tests/support/loopback-guard.js");
+const GUARD = LOOPBACK_GUARD;
 const OUT = process.env.ENTRA_SYNC_BENCH_OUT ?? path.join(repoRoot, "docs/benchmark");
 
 interface Row {
