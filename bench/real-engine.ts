@@ -17,6 +17,7 @@ import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { Emulator, startEmulator } from "../emulator";
 import {
     Engine,
+    LOOPBACK_GUARD,
     packedConsumer,
     pinnedPulumiVersion,
     pulumiBin,
