@@ -1,12 +1,12 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomUUID } from "crypto";
 import { isMicrosoftAuthority, resolveEndpoints } from "./clouds";
-import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./credentials";
+import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./auth";
 import { decide } from "./diff";
 import { IncompleteStateError, PartialStartError } from "./errors";
 import { GraphSession } from "./graph";
 import { deadlineIn } from "./graph/deadline";
-import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
+import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs, withTimeoutDefault } from "./inputs";
 import { FailedAfterStart, JobClient, JobTarget, JobView, restartJob, startJob, StartResult } from "./job";
 import { readSettings } from "./settings";
 
@@ -40,10 +40,9 @@ function jobKey(graphEndpoint: string, inputs: Pick<ProviderInputs, "servicePrin
     return `${graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
 }
 
-/** The settings and endpoints these inputs resolve to; builds no credential (an update that changes settings only needs none). */
-function endpointsOf(inputs: Partial<ProviderInputs>) {
-    const auth = resolveAuthSettings(processState.config, process.env);
-    return { auth, endpoints: resolveEndpoints(inputs, auth.environment, process.env) };
+/** The Graph origin these inputs name (no credential is built: a settings-only update calls nothing). */
+function graphEndpointOf(inputs: Partial<ProviderInputs>): string {
+    return resolveEndpoints(inputs, resolveAuthSettings(processState.config, process.env).environment, process.env).graphEndpoint;
 }
 
 /**
@@ -56,9 +55,12 @@ export async function configure(request: dynamic.ConfigureRequest): Promise<void
 
 /** The shared Graph session for these inputs' endpoints and the configured credential. */
 export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
-    const { auth, endpoints } = endpointsOf(inputs);
-    const plan = planCredential(auth);
-    // The description names each setting's source (never a secret): a changed msiEndpoint or file path is a new credential.
+    const auth = resolveAuthSettings(processState.config, process.env);
+    const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
+    const plan = planCredential(auth, process.env);
+    // The description and the sources name each setting's origin (never a secret): a changed msiEndpoint or
+    // file path, or a variable that appeared (SYSTEM_ACCESSTOKEN), is a new credential. The credential is
+    // built at its first token request (CachedCredential), so a setting it cannot be built from fails then.
     const key = JSON.stringify([
         endpoints.graphEndpoint,
         endpoints.authorityHost,
@@ -66,6 +68,7 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
         plan.tenantId,
         plan.clientId,
         plan.description,
+        auth.sources,
     ]);
     let session = processState.sessions[key];
     if (!session) {
@@ -73,8 +76,9 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
             createCredential(plan, auth, {
                 authorityHost: endpoints.authorityHost,
                 disableInstanceDiscovery: !isMicrosoftAuthority(endpoints.authorityHost),
+                env: process.env,
             });
-        session = new GraphSession(endpoints, new CachedCredential(create, plan, auth, endpoints.authorityHost), readSettings());
+        session = new GraphSession(endpoints, new CachedCredential(create, plan, auth, endpoints.authorityHost), readSettings(process.env));
         processState.sessions[key] = session;
     }
     return session;
@@ -96,9 +100,9 @@ async function withJobLock<T>(key: string, operation: () => Promise<T>): Promise
     }
 }
 
-/** timeoutSeconds; states written before it existed use ENTRA_SYNC_TIMEOUT_SECONDS (default 120). */
+/** timeoutSeconds; states written before it existed use ENTRA_SYNC_TIMEOUT_SECONDS. */
 function timeoutOf(inputs: Partial<ProviderInputs>): number {
-    return typeof inputs.timeoutSeconds === "number" && inputs.timeoutSeconds > 0 ? inputs.timeoutSeconds : readSettings().timeoutSeconds;
+    return withTimeoutDefault(inputs.timeoutSeconds, readSettings(process.env)) as number;
 }
 
 function targetOf(inputs: ProviderInputs): JobTarget {
@@ -166,7 +170,7 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
                 startPolicy: inputs.startPolicy,
                 waitFor: inputs.waitFor,
                 waitTimeoutSeconds: inputs.waitTimeoutSeconds,
-                pollIntervalMs: readSettings().pollIntervalMs,
+                pollIntervalMs: readSettings(process.env).pollIntervalMs,
                 allowHeldDeletes: inputs.allowHeldDeletes === true,
                 allowInboundPurge: inputs.allowInboundPurge === true,
                 deadline,
@@ -197,12 +201,12 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
 
 /** Validates and normalizes; with no failures, what it returns is a complete ProviderInputs. */
 export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult<ProviderInputs>> {
-    const { inputs, failures } = checkInputs(news);
+    const { inputs, failures } = checkInputs(news, readSettings(process.env));
     return { inputs: inputs as ProviderInputs, failures };
 }
 
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
-    const decision = decide(olds, news);
+    const decision = decide(olds, news, readSettings(process.env));
     return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
 }
 
@@ -212,12 +216,12 @@ export async function create(inputs: ProviderInputs): Promise<dynamic.CreateResu
 }
 
 export async function update(id: string, olds: ProviderOutputs, news: ProviderInputs): Promise<dynamic.UpdateResult<ProviderOutputs>> {
-    const decision = decide(olds, news);
+    const decision = decide(olds, news, readSettings(process.env));
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
     if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart") };
     if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start") };
     const history = historyOf(olds);
-    processState.claimed[jobKey(endpointsOf(news).endpoints.graphEndpoint, news)] = history.instanceId!;
+    processState.claimed[jobKey(graphEndpointOf(news), news)] = history.instanceId!;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
     return { outs: outputs(news, olds, history) };
 }

@@ -29,7 +29,7 @@ const SETTLE_INTERVAL_MAX_MS = 2000;
 export async function settleRead<T>(readOnce: () => Promise<T>, moved: (read: T) => boolean, deadline: Deadline): Promise<T> {
     let read = await readOnce();
     for (let reads = 1; reads < SETTLE_READS && !moved(read); reads++) {
-        const wait = Math.min(readSettings().pollIntervalMs, SETTLE_INTERVAL_MAX_MS);
+        const wait = Math.min(readSettings(process.env).pollIntervalMs, SETTLE_INTERVAL_MAX_MS);
         if (wait >= remainingMs(deadline)) break;
         try {
             await sleepWithin(wait, deadline.signal);
