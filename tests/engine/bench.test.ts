@@ -7,7 +7,8 @@ import { repoRoot } from "../../harness";
 
 // The benchmark's smoke run: it runs and reports every figure. No timing is asserted here.
 describe("bench (npm run bench -- --quick)", function () {
-    this.timeout(120_000);
+    // A smoke run of every variant: on 2 busy cores (the e2e suite in the other worker) it can take minutes.
+    this.timeout(360_000);
     it("runs all variants and writes every figure to results.json and the plot", async () => {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "bench-smoke-"));
         const stdout = await new Promise<string>((resolve, reject) =>
