@@ -2,7 +2,7 @@ import { containsUnknown, DEFAULTS, INPUT_NAMES, InputName, UNKNOWN } from "./in
 import { readSettings } from "./settings";
 import { triggersEqual } from "./triggers";
 
-const REPLACE_ON: InputName[] = ["servicePrincipalId", "jobId"];
+export const REPLACE_ON: readonly InputName[] = ["servicePrincipalId", "jobId"];
 
 /** A job that refresh found stopped: the drift `ensureActive` corrects. */
 export function isStopped(outs: Record<string, unknown>): boolean {

@@ -389,6 +389,8 @@ export interface StartOptions {
     deadline: Deadline;
     /** timeoutSeconds plus waitTimeoutSeconds: bounds waitFor's polling. */
     waitDeadline: Deadline;
+    /** Set when waitTimeoutSeconds above is the resource's customTimeouts (shorter), for the timeout's message. */
+    waitBoundBy?: "customTimeouts";
 }
 
 export interface StartResult {
@@ -456,6 +458,8 @@ export async function waitUntilActive(session: GraphSession, target: JobTarget, 
                 `/${target.apiVersion}${jobPath(target)}`,
                 options.waitTimeoutSeconds,
                 `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}`,
+                "active",
+                options.waitBoundBy,
             );
         }
         await sleep(options.pollIntervalMs);

@@ -7,7 +7,7 @@ import { GraphSession } from "./graph";
 import { deadlineIn } from "./graph/deadline";
 import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
 import { ensureRestarted } from "./runs";
-import { ensureStarted, FailedAfterStart, JobTarget, JobView, pauseJob, readJobIfExists, StartResult } from "./jobs";
+import { ensureStarted, FailedAfterStart, getJob, JobTarget, JobView, pauseJob, readJobIfExists, StartResult } from "./jobs";
 import { readSettings } from "./settings";
 
 /**
@@ -38,6 +38,20 @@ function jobKey(session: GraphSession, inputs: Pick<ProviderInputs, "servicePrin
  */
 export async function configure(request: dynamic.ConfigureRequest): Promise<void> {
     processState.config = readConfig(request.config);
+}
+
+/**
+ * The provider plugin's configure: its settings arrive as `entrasync:{setting}` (a default provider's
+ * stack config) or as the explicit provider's `{setting}` arguments, and mean what the azuread
+ * provider's do. Like configure, stored before any await.
+ */
+export function configurePlugin(settings: Record<string, string>): void {
+    processState.config = readConfig({ get: (key) => settings[key.replace(/^azuread:/, "")] });
+}
+
+/** What the engine bounds an operation with: the resource's customTimeouts (provider plugin only; seconds, 0 = none). */
+export interface EngineBounds {
+    timeoutSeconds?: number;
 }
 
 /** The shared Graph session for these inputs' endpoints and the configured credential. */
@@ -137,7 +151,13 @@ function afterAction(previous: History, action: StartResult["action"], at: strin
  * Starts (or skips), or restarts, under the job lock and builds outputs; a failure after the
  * action is partial, so state records what was done.
  */
-async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
+async function runAction(
+    id: string,
+    inputs: ProviderInputs,
+    previous: History,
+    kind: "start" | "restart",
+    engine: EngineBounds = {},
+): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
     const target = targetOf(inputs);
     processState.claimed[jobKey(session, inputs)] = id;
@@ -146,13 +166,17 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
         result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => {
             // Taken inside the lock: the wait for another operation on this job is bounded by that one's deadline.
             const deadline = deadlineIn(timeoutOf(inputs));
+            // customTimeouts (plugin only) bound the wait when they are shorter than waitTimeoutSeconds.
+            const byEngine = engine.timeoutSeconds !== undefined && engine.timeoutSeconds > 0 && engine.timeoutSeconds < inputs.waitTimeoutSeconds;
+            const waitSeconds = byEngine ? engine.timeoutSeconds! : inputs.waitTimeoutSeconds;
             const options = {
                 startPolicy: inputs.startPolicy,
                 waitFor: inputs.waitFor,
-                waitTimeoutSeconds: inputs.waitTimeoutSeconds,
+                waitTimeoutSeconds: waitSeconds,
+                waitBoundBy: byEngine ? ("customTimeouts" as const) : undefined,
                 pollIntervalMs: readSettings().pollIntervalMs,
                 deadline,
-                waitDeadline: { ...deadlineIn(timeoutOf(inputs) + inputs.waitTimeoutSeconds), seconds: deadline.seconds },
+                waitDeadline: { ...deadlineIn(timeoutOf(inputs) + waitSeconds), seconds: deadline.seconds },
             };
             return kind === "restart"
                 ? ensureRestarted(session, target, { ...options, restartScope: inputs.restartScope ?? DEFAULTS.restartScope })
@@ -179,16 +203,21 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
 }
 
-export async function create(inputs: ProviderInputs): Promise<dynamic.CreateResult<ProviderOutputs>> {
+export async function create(inputs: ProviderInputs, engine?: EngineBounds): Promise<dynamic.CreateResult<ProviderOutputs>> {
     const id = `${inputs.servicePrincipalId}/${inputs.jobId}`;
-    return { id, outs: await runAction(id, inputs, historyOf({}), "start") };
+    return { id, outs: await runAction(id, inputs, historyOf({}), "start", engine) };
 }
 
-export async function update(id: string, olds: ProviderOutputs, news: ProviderInputs): Promise<dynamic.UpdateResult<ProviderOutputs>> {
+export async function update(
+    id: string,
+    olds: ProviderOutputs,
+    news: ProviderInputs,
+    engine?: EngineBounds,
+): Promise<dynamic.UpdateResult<ProviderOutputs>> {
     const decision = decide(olds, news);
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
-    if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart") };
-    if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start") };
+    if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart", engine) };
+    if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start", engine) };
     processState.claimed[jobKey(sessionFor(news), news)] = id;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
     return { outs: outputs(news, olds, historyOf(olds)) };
@@ -208,6 +237,27 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
         id,
         props: outputs(props, job, historyOf(props)),
     };
+}
+
+/**
+ * `pulumi import entrasync:index:SyncJobStart <name> <servicePrincipalId>/<jobId>` (provider plugin):
+ * the id is all there is. One GET, as a refresh; the inputs are the id's two parts with check's
+ * defaults, so a program that declares the same two inputs plans no change. A job that is not there
+ * fails the import (nothing to adopt), with read's diagnosis.
+ */
+export async function importJob(id: string): Promise<{ id: string; props: ProviderOutputs; inputs: ProviderInputs }> {
+    const slash = id.indexOf("/");
+    const { inputs, failures } = checkInputs({ servicePrincipalId: id.slice(0, slash), jobId: slash < 0 ? "" : id.slice(slash + 1) });
+    if (slash < 0 || failures.length) {
+        throw new IncompleteStateError(
+            `import of ${JSON.stringify(id)} failed: the id is {servicePrincipalId}/{jobId}, e.g. 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f/scim.0123456789abcdef0123456789abcdef` +
+                (failures.length ? ` (${failures.map((f) => `${f.property} ${f.reason}`).join("; ")})` : ""),
+        );
+    }
+    const checked = inputs as ProviderInputs;
+    const session = sessionFor(checked);
+    const job = await getJob(session, targetOf(checked), deadlineIn(timeoutOf(checked)), "import job");
+    return { id: `${checked.servicePrincipalId}/${checked.jobId}`, props: outputs(checked, job, historyOf({})), inputs: echoInputs(checked) };
 }
 
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {

@@ -49,6 +49,7 @@ export async function waitForCycle(
                 options.waitTimeoutSeconds,
                 `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}; ${seen}`,
                 "cycle",
+                options.waitBoundBy,
             );
         }
         await sleep(options.pollIntervalMs);
