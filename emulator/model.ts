@@ -29,7 +29,8 @@ export interface AddJobOptions {
 /** The tenant's contents: app registrations (clients), service principals and their jobs. */
 export class Directory {
     readonly clients = new Map<string, ClientRecord>();
-    readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
+    /** By object id; Graph matches GUIDs in any case, so lookups here do too. */
+    readonly servicePrincipals = new GuidMap<ServicePrincipalRecord>();
 
     constructor(
         readonly ids: IdSource,
@@ -145,4 +146,20 @@ export function seedDirectory(directory: Directory): Seeded {
         }).id,
     };
     return { githubOidc, main, unprivileged, managedIdentity, seed };
+}
+
+/** A Map keyed by GUIDs that ignores their case, as Graph does in paths. */
+export class GuidMap<V> extends Map<string, V> {
+    override get(key: string): V | undefined {
+        return super.get(key.toLowerCase());
+    }
+    override has(key: string): boolean {
+        return super.has(key.toLowerCase());
+    }
+    override set(key: string, value: V): this {
+        return super.set(key.toLowerCase(), value);
+    }
+    override delete(key: string): boolean {
+        return super.delete(key.toLowerCase());
+    }
 }

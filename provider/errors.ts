@@ -59,7 +59,9 @@ export class IncompleteStateError extends SyncJobStartError {
     override name = "IncompleteStateError";
 }
 
-function describe(info: GraphRequestInfo): string {
+// Not named `describe`: a provider serialized by value (a program run inside mocha or jest) would bind
+// that name to the test framework's global instead (found by the e2e suite under the real engine).
+function requestSummary(info: GraphRequestInfo): string {
     const parts = [`${info.operation} failed: ${info.method} ${info.path}`];
     const status = [info.statusCode !== undefined && info.statusCode > 0 ? String(info.statusCode) : "no response", info.code]
         .filter(Boolean)
@@ -84,7 +86,7 @@ export class GraphRequestError extends SyncJobStartError {
         detail?: string,
         options?: SyncJobStartErrorOptions,
     ) {
-        super(`${describe(info)}${detail ? `: ${detail.trim().replace(/\.+$/, "")}` : ""}. ${hint}`, options);
+        super(`${requestSummary(info)}${detail ? `: ${detail.trim().replace(/\.+$/, "")}` : ""}. ${hint}`, options);
         this.operation = info.operation;
         this.method = info.method;
         this.path = info.path;
