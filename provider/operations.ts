@@ -245,7 +245,7 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
  * defaults, so a program that declares the same two inputs plans no change. A job that is not there
  * fails the import (nothing to adopt), with read's diagnosis.
  */
-export async function importJob(id: string): Promise<{ id: string; props: ProviderOutputs; inputs: ProviderInputs }> {
+export async function importJob(id: string): Promise<{ id: string; props: ProviderOutputs; inputs: Partial<ProviderInputs> }> {
     const slash = id.indexOf("/");
     const { inputs, failures } = checkInputs({ servicePrincipalId: id.slice(0, slash), jobId: slash < 0 ? "" : id.slice(slash + 1) });
     if (slash < 0 || failures.length) {
@@ -257,7 +257,13 @@ export async function importJob(id: string): Promise<{ id: string; props: Provid
     const checked = inputs as ProviderInputs;
     const session = sessionFor(checked);
     const job = await getJob(session, targetOf(checked), deadlineIn(timeoutOf(checked)), "import job");
-    return { id: `${checked.servicePrincipalId}/${checked.jobId}`, props: outputs(checked, job, historyOf({})), inputs: echoInputs(checked) };
+    // The inputs the import records (and `pulumi import` writes into the program it prints) are the id's
+    // two parts: check fills in the same defaults the outputs echo, so that program plans no change.
+    return {
+        id: `${checked.servicePrincipalId}/${checked.jobId}`,
+        props: outputs(checked, job, historyOf({})),
+        inputs: { servicePrincipalId: checked.servicePrincipalId, jobId: checked.jobId },
+    };
 }
 
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {

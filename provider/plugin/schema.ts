@@ -127,7 +127,10 @@ function describe(rows: TableRow[], expected: readonly string[], heading: string
     if (extra.length || missing.length) {
         throw new Error(
             `README.md's ${heading} table and the code disagree: ` +
-                [missing.length ? `not in the table: ${missing.join(", ")}` : "", extra.length ? `not in the code: ${extra.join(", ")}` : ""]
+                [
+                    missing.length ? `not in the table: ${missing.join(", ")}` : "",
+                    extra.length ? `not in the code: ${extra.join(", ")}` : "",
+                ]
                     .filter(Boolean)
                     .join("; "),
         );
@@ -199,7 +202,17 @@ export function buildSchema(readme: string, version: string): Record<string, unk
         meta: { supportPack: true },
         description:
             "Keeps a Microsoft Entra provisioning (synchronization) job running: starts it on create and whenever its triggers change (pulumi-entra-sync's SyncJobStart as a provider plugin).",
-        keywords: ["pulumi", "entra", "azuread", "microsoft-graph", "provisioning", "scim", "synchronization", "category/utility", "kind/native"],
+        keywords: [
+            "pulumi",
+            "entra",
+            "azuread",
+            "microsoft-graph",
+            "provisioning",
+            "scim",
+            "synchronization",
+            "category/utility",
+            "kind/native",
+        ],
         license: "Apache-2.0",
         publisher: "pulumi-entra-sync",
         config: { variables: config },
@@ -213,7 +226,10 @@ export function buildSchema(readme: string, version: string): Record<string, unk
                 type: "object",
                 description: "A provisioning run as the resource reports it (Graph's status.lastExecution; members it lacks are left out).",
                 properties: Object.fromEntries(
-                    Object.entries(LAST_RUN_MEMBERS).map(([name, [type, description]]) => [name, { ...typeSpec(type), description: sentence(description) }]),
+                    Object.entries(LAST_RUN_MEMBERS).map(([name, [type, description]]) => [
+                        name,
+                        { ...typeSpec(type), description: sentence(description) },
+                    ]),
                 ),
             },
         },

@@ -45,18 +45,27 @@ export function settingsOf(request: any): Record<string, string> {
     return settings;
 }
 
+/** The SDK's handlers (methods of its server class, so on the prototype), bound to it, with ours in place of three. */
 function decorate(implementation: Record<string, Handler>): Record<string, Handler> {
     const provproto = require("@pulumi/pulumi/proto/provider_pb");
+    const handlers: Record<string, Handler> = {};
+    for (let proto = implementation; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+        for (const name of Object.getOwnPropertyNames(proto)) {
+            const member = (implementation as Record<string, unknown>)[name];
+            if (name !== "constructor" && !(name in handlers) && typeof member === "function")
+                handlers[name] = (member as Handler).bind(implementation);
+        }
+    }
     const withTimeout =
         (handler: Handler): Handler =>
         (call, callback) => {
             const timeout = call.request.getTimeout?.();
             return requests.run({ timeoutSeconds: typeof timeout === "number" && timeout > 0 ? timeout : undefined }, () =>
-                handler.call(implementation, call, callback),
+                handler(call, callback),
             );
         };
     return {
-        ...implementation,
+        ...handlers,
         configure: (call, callback) => {
             try {
                 configurePlugin(settingsOf(call.request));
@@ -70,8 +79,8 @@ function decorate(implementation: Record<string, Handler>): Record<string, Handl
                 callback(e);
             }
         },
-        create: withTimeout(implementation.create),
-        update: withTimeout(implementation.update),
+        create: withTimeout(handlers.create),
+        update: withTimeout(handlers.update),
     };
 }
 
