@@ -167,7 +167,8 @@ async function runAction(
             // Taken inside the lock: the wait for another operation on this job is bounded by that one's deadline.
             const deadline = deadlineIn(timeoutOf(inputs));
             // customTimeouts (plugin only) bound the wait when they are shorter than waitTimeoutSeconds.
-            const byEngine = engine.timeoutSeconds !== undefined && engine.timeoutSeconds > 0 && engine.timeoutSeconds < inputs.waitTimeoutSeconds;
+            const byEngine =
+                engine.timeoutSeconds !== undefined && engine.timeoutSeconds > 0 && engine.timeoutSeconds < inputs.waitTimeoutSeconds;
             const waitSeconds = byEngine ? engine.timeoutSeconds! : inputs.waitTimeoutSeconds;
             const options = {
                 startPolicy: inputs.startPolicy,

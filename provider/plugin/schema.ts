@@ -106,11 +106,11 @@ export function markdownTable(markdown: string, heading: string): TableRow[] {
             continue;
         }
         inTable = true;
+        // Split on the pipes that are not escaped (`\|` inside a cell), then unescape.
         const cells = line
-            .replace(/\\\|/g, "\u0000")
-            .split("|")
+            .split(/(?<!\\)\|/)
             .slice(1, -1)
-            .map((cell) => cell.replace(/\u0000/g, "|").trim());
+            .map((cell) => cell.replace(/\\\|/g, "|").trim());
         if (cells[0] === "name" || /^-+$/.test(cells[0])) continue;
         rows.push({ names: [...cells[0].matchAll(/`([^`]+)`/g)].map((match) => match[1]), cells });
     }

@@ -16,7 +16,6 @@ import { assertLifecycle, CommandResult, installedPluginHome, pluginEnv, VERSION
 
 /** The generated Node.js SDK, loaded from its TypeScript sources (as `npm install ./sdk/nodejs` would build them). */
 function nodeSdk(): any {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(path.join(REPO, "sdk", "nodejs"));
 }
 
@@ -62,7 +61,6 @@ describe("provider plugin entrasync: TypeScript (generated SDK) and YAML program
             project,
             modules: "repo",
             program: async () => {
-                // eslint-disable-next-line @typescript-eslint/no-require-imports
                 return declare(nodeSdk(), require("@pulumi/pulumi"));
             },
             config: options.config,

@@ -15,7 +15,6 @@ import { pulumiBin, realEngineEnv, REPO } from "./realEngine";
 
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const languages = require("../../../scripts/plugin/languages.js") as {
     pythonBin(): string | undefined;
     goProgram(): string | undefined;
