@@ -122,12 +122,16 @@ describe("provider plugin entrasync: TypeScript (generated SDK) and YAML program
         );
     });
 
-    it("settings come from entrasync: config, read in configure: a wrong AZURE_CLIENT_SECRET in the environment is not used", async () => {
+    it("settings come from entrasync: config, read in configure: a wrong AZURE_CLIENT_SECRET in the environment is not used; a secret trigger stays secret", async () => {
         const job = emu.addJob(emu.seed.servicePrincipalId, { state: "Paused" });
         const stack = await tsStack(
             "entrasync-config",
-            (sdk) => ({
-                status: new sdk.SyncJobStart("resume", { servicePrincipalId: emu.seed.servicePrincipalId, jobId: job.id }).status,
+            (sdk, pulumi) => ({
+                status: new sdk.SyncJobStart("resume", {
+                    servicePrincipalId: emu.seed.servicePrincipalId,
+                    jobId: job.id,
+                    triggers: pulumi.secret({ rotation: "trigger-secret-value" }),
+                }).status,
             }),
             {
                 config: {
@@ -142,6 +146,8 @@ describe("provider plugin entrasync: TypeScript (generated SDK) and YAML program
         assert.strictEqual(up.outputs.status.value, "Active");
         assert.strictEqual(job.starts, 1);
         assert.ok(!stack.stateFileText().includes(emu.clientSecret), "the secret config value is stored encrypted");
+        // Secrets: the plugin takes them as plain values (acceptSecrets false) and the engine keeps the output secret.
+        assert.ok(!stack.stateFileText().includes("trigger-secret-value"), "a secret trigger is stored encrypted in inputs and outputs");
         // The state holds the plugin's resource type, not a dynamic resource with a serialized provider.
         const state = (await stack.exportState()).find((r) => r.urn.endsWith("::resume"))!;
         assert.strictEqual(state.type, "entrasync:index:SyncJobStart");
