@@ -20,6 +20,8 @@ export interface StateResource {
     secretInputs: string[];
     /** Output names the engine would store encrypted (same-name rule). */
     secretOutputs: string[];
+    /** A partial failure's reasons: the engine then updates the resource on the next up, even with no diff. */
+    initErrors?: string[];
 }
 
 export interface Step {
@@ -57,6 +59,7 @@ export class Engine {
     private async run(program: ProgramResult, preview: boolean): Promise<Step[]> {
         if (program.error) throw new Error(`program failed: ${program.error}`);
         const seen = new Set<string>();
+        const replaced: StateResource[] = [];
         const steps = await Promise.all(
             program.resources.map(async (r): Promise<Step> => {
                 const urn = this.urn(r.type, r.name);
@@ -77,11 +80,17 @@ export class Engine {
                     if (d.replaces.length) {
                         if (!preview) {
                             await this.apply(urn, r, inputs, secretInputs, () => this.host.create(urn, inputs));
-                            await this.host.delete(urn, old.id, old.outputs, old.inputs);
+                            // Create-before-delete: the engine deletes replaced resources after every create and update.
+                            replaced.push(old);
                         }
                         return { name: r.name, op: "replace", ok: true };
                     }
-                    if (d.changes === "none") return { name: r.name, op: "same", ok: true };
+                    // A resource with initErrors is updated although nothing changed (step_generator.go).
+                    if (d.changes === "none" && !old.initErrors) {
+                        // A same step stores the new checked inputs with the old outputs (step.go).
+                        if (!preview) old.inputs = inputs;
+                        return { name: r.name, op: "same", ok: true };
+                    }
                     if (!preview) {
                         await this.apply(urn, r, inputs, secretInputs, async () => ({
                             id: old.id,
@@ -94,6 +103,13 @@ export class Engine {
                 }
             }),
         );
+        for (const old of replaced) {
+            try {
+                await this.host.delete(old.urn, old.id, old.outputs, old.inputs);
+            } catch (e) {
+                steps.push({ name: old.name, op: "delete", ok: false, error: (e as Error).message });
+            }
+        }
         for (const [urn, old] of Object.entries(this.resources)) {
             if (seen.has(urn)) continue;
             if (preview) {
@@ -119,7 +135,7 @@ export class Engine {
         secretInputs: string[],
         op: () => Promise<{ id: string; outputs: Props }>,
     ): Promise<void> {
-        const record = (id: string, outputs: Props) => {
+        const record = (id: string, outputs: Props, initErrors?: string[]) => {
             this.resources[urn] = {
                 urn,
                 type: r.type,
@@ -129,13 +145,19 @@ export class Engine {
                 outputs,
                 secretInputs,
                 secretOutputs: Object.keys(outputs).filter((k) => secretInputs.includes(k)),
+                ...(initErrors ? { initErrors } : {}),
             };
         };
         try {
             const { id, outputs } = await op();
             record(id, outputs);
         } catch (e) {
-            if (e instanceof RpcError && e.partial) record(e.partial.id, { ...e.partial.properties, __provider: inputs.__provider });
+            // The engine stores the error's properties as they are (the host adds no __provider to
+            // them) with its reasons as initErrors, and shows the reasons, not the message.
+            if (e instanceof RpcError && e.partial) {
+                record(e.partial.id, e.partial.properties, e.partial.reasons);
+                throw new RpcError(e.partial.reasons.join("; "), e.partial);
+            }
             throw e;
         }
     }
@@ -152,6 +174,8 @@ export class Engine {
                     }
                     const changed = JSON.stringify(res.outputs) !== JSON.stringify(r.outputs);
                     r.outputs = res.outputs;
+                    // A successful read clears a partial failure's initErrors.
+                    delete r.initErrors;
                     return { name: r.name, op: "refresh", ok: true, changed };
                 } catch (e) {
                     return { name: r.name, op: "refresh", ok: false, error: (e as Error).message };

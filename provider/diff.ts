@@ -9,11 +9,6 @@ export function isStopped(outs: Record<string, unknown>): boolean {
     return outs.status === "Paused" || outs.status === "Quarantine" || outs.scheduleState === "Paused";
 }
 
-/** A job Graph says is running: both status and schedule Active. */
-export function isRunning(job: { status?: string; scheduleState?: string }): boolean {
-    return job.status === "Active" && job.scheduleState === "Active";
-}
-
 function withDefault(value: unknown, key: InputName): unknown {
     // States written before timeoutSeconds existed: compare against today's default, not "changed".
     if (value === undefined && key === "timeoutSeconds") return readSettings().timeoutSeconds;

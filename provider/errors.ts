@@ -242,6 +242,8 @@ export class PartialStartError extends SyncJobStartError {
     ) {
         const done = action === "skipped" ? "job was already running (start skipped)" : `job was ${action}`;
         super(`${done}, then: ${cause.message}`, { cause });
-        this.reasons = [cause.message];
+        // The engine shows the reasons, not the message, for a partial failure: they carry what was
+        // done too ("job was started, then: …"), so users learn that the job did start.
+        this.reasons = [this.message];
     }
 }

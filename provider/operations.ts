@@ -6,8 +6,7 @@ import { IncompleteStateError, PartialStartError } from "./errors";
 import { GraphSession } from "./graph";
 import { deadlineIn } from "./graph/deadline";
 import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
-import { ensureRestarted } from "./runs";
-import { ensureStarted, FailedAfterStart, getJob, JobTarget, JobView, pauseJob, readJobIfExists, StartResult } from "./jobs";
+import { FailedAfterStart, JobClient, JobTarget, JobView, restartJob, startJob, StartResult } from "./job";
 import { readSettings } from "./settings";
 
 /**
@@ -27,9 +26,21 @@ const processState: {
     claimed: Record<string, string>;
 } = { config: {}, sessions: {}, locks: {}, claimed: {} };
 
-/** One key per job, whatever the case of the GUID the program gave. */
-function jobKey(session: GraphSession, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
-    return `${session.endpoints.graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
+/** The largest serialized provider a partial failure carries back to the engine (see runAction). */
+const PARTIAL_PROVIDER_MAX_CHARS = 16 * 1024;
+
+/**
+ * One key per job, whatever the case of the GUID the program gave (Graph matches it in any case):
+ * the job lock and the claims both use it, so two resources naming one job are serialized.
+ */
+function jobKey(graphEndpoint: string, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
+    return `${graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
+}
+
+/** The settings and endpoints these inputs resolve to; builds no credential (an update that changes settings only needs none). */
+function endpointsOf(inputs: Partial<ProviderInputs>) {
+    const auth = resolveAuthSettings(processState.config, process.env);
+    return { auth, endpoints: resolveEndpoints(inputs, auth.environment, process.env) };
 }
 
 /**
@@ -56,8 +67,7 @@ export interface EngineBounds {
 
 /** The shared Graph session for these inputs' endpoints and the configured credential. */
 export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
-    const auth = resolveAuthSettings(processState.config, process.env);
-    const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
+    const { auth, endpoints } = endpointsOf(inputs);
     const plan = planCredential(auth);
     // The description names each setting's source (never a secret): a changed msiEndpoint or file path is a new credential.
     const key = JSON.stringify([
@@ -159,11 +169,12 @@ async function runAction(
     engine: EngineBounds = {},
 ): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
-    const target = targetOf(inputs);
-    processState.claimed[jobKey(session, inputs)] = id;
+    const job = new JobClient(session, targetOf(inputs));
+    const key = jobKey(session.endpoints.graphEndpoint, inputs);
+    processState.claimed[key] = id;
     let result: StartResult;
     try {
-        result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => {
+        result = await withJobLock(key, () => {
             // Taken inside the lock: the wait for another operation on this job is bounded by that one's deadline.
             const deadline = deadlineIn(timeoutOf(inputs));
             // customTimeouts (plugin only) bound the wait when they are shorter than waitTimeoutSeconds.
@@ -180,13 +191,22 @@ async function runAction(
                 waitDeadline: { ...deadlineIn(timeoutOf(inputs) + waitSeconds), seconds: deadline.seconds },
             };
             return kind === "restart"
-                ? ensureRestarted(session, target, { ...options, restartScope: inputs.restartScope ?? DEFAULTS.restartScope })
-                : ensureStarted(session, target, options);
+                ? restartJob(job, { ...options, restartScope: inputs.restartScope ?? DEFAULTS.restartScope })
+                : startJob(job, options);
         });
     } catch (e) {
         if (e instanceof FailedAfterStart) {
             const outs = outputs(inputs, e.job, afterAction(previous, e.action, e.startedAt));
-            throw new PartialStartError(id, outs, e.failure, e.action);
+            // The engine stores a partial failure's properties as the resource's outputs, and the
+            // dynamic-provider host adds `__provider` only to a success's: without it here, refresh
+            // and destroy fail with "code must be a string, not undefined" until an up succeeds
+            // (they load the provider from the outputs' copy). Found under the real engine (tests/e2e).
+            // Only the small one an installed package gives (a `require`, ~300 bytes): the error's
+            // properties travel in a gRPC trailer, and Node's HTTP/2 peers refuse header lists over
+            // 64 KB, which a provider serialized by value (run from source) can exceed.
+            const serialized = (inputs as { __provider?: unknown }).__provider;
+            const keep = typeof serialized === "string" && serialized.length <= PARTIAL_PROVIDER_MAX_CHARS;
+            throw new PartialStartError(id, keep ? { ...outs, __provider: serialized } : outs, e.failure, e.action);
         }
         throw e;
     }
@@ -219,7 +239,7 @@ export async function update(
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
     if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart", engine) };
     if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start", engine) };
-    processState.claimed[jobKey(sessionFor(news), news)] = id;
+    processState.claimed[jobKey(endpointsOf(news).endpoints.graphEndpoint, news)] = id;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
     return { outs: outputs(news, olds, historyOf(olds)) };
 }
@@ -231,7 +251,7 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
         );
     }
     const session = sessionFor(props);
-    const job = await readJobIfExists(session, targetOf(props), deadlineIn(timeoutOf(props)), session.credential.tenantId);
+    const job = await new JobClient(session, targetOf(props)).readIfExists(deadlineIn(timeoutOf(props)), session.credential.tenantId);
     // Confirmed gone: an empty id removes the resource from state (the host cannot encode an absent id).
     if (!job) return { id: "", props: {} as ProviderOutputs };
     return {
@@ -256,8 +276,7 @@ export async function importJob(id: string): Promise<{ id: string; props: Provid
         );
     }
     const checked = inputs as ProviderInputs;
-    const session = sessionFor(checked);
-    const job = await getJob(session, targetOf(checked), deadlineIn(timeoutOf(checked)), "import job");
+    const job = await new JobClient(sessionFor(checked), targetOf(checked)).read(deadlineIn(timeoutOf(checked)), "import job");
     // The inputs the import records (and `pulumi import` writes into the program it prints) are the id's
     // two parts: check fills in the same defaults the outputs echo, so that program plans no change.
     return {
@@ -270,15 +289,17 @@ export async function importJob(id: string): Promise<{ id: string; props: Provid
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {
     if (props.onDelete !== "pause") return;
     const session = sessionFor(props);
-    await withJobLock(`${session.endpoints.graphEndpoint}${id}`, async () => {
-        if (processState.claimed[jobKey(session, props)]) {
+    const key = jobKey(session.endpoints.graphEndpoint, props);
+    await withJobLock(key, async () => {
+        if (processState.claimed[key]) {
             // The dynamic provider host has no channel to the engine's log and delete returns nothing:
-            // stderr is what reaches the engine (shown with `pulumi up --logtostderr -v=9` or in its logs).
+            // the engine shows each line a dynamic provider writes as a diagnostic of the update
+            // (tests/e2e/replace.test.ts sees it in `pulumi up`'s output).
             process.stderr.write(
                 `pulumi-entra-sync: delete of ${id} did not pause job ${props.jobId}: another SyncJobStart created, started or updated it in this deployment (a replace or rename); the job keeps running.\n`,
             );
             return;
         }
-        await pauseJob(session, targetOf(props), deadlineIn(timeoutOf(props)));
+        await new JobClient(session, targetOf(props)).pause(deadlineIn(timeoutOf(props)));
     });
 }

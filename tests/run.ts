@@ -21,10 +21,18 @@ fs.writeFileSync(path.join(dir, "ca-key.pem"), ca.keyPem, { mode: 0o600 });
 const loopbackLog = path.join(dir, "loopback.log");
 fs.writeFileSync(loopbackLog, "");
 
+/** The run's own settings, kept: which tests, where the Pulumi CLI is, whether it is required (CI). */
+const RUN_SETTINGS = [
+    "ENTRA_SYNC_TEST_SPEC",
+    "ENTRA_SYNC_TEST_JOBS",
+    "ENTRA_SYNC_REQUIRE_PULUMI",
+    "ENTRA_SYNC_PULUMI_ROOT",
+    "ENTRA_SYNC_CACHE_HOME",
+];
 const env: NodeJS.ProcessEnv = {};
 for (const [k, v] of Object.entries(process.env)) {
     // Nothing from the machine may pick a credential or an endpoint for the tests.
-    if (/^(ARM_|AZURE_|ACTIONS_ID_TOKEN_|ENTRA_SYNC_|IDENTITY_|MSI_|PULUMI_CONFIG)/.test(k) && k !== "ENTRA_SYNC_TEST_SPEC") continue;
+    if (/^(ARM_|AZURE_|ACTIONS_ID_TOKEN_|ENTRA_SYNC_|IDENTITY_|MSI_|PULUMI_)/.test(k) && !RUN_SETTINGS.includes(k)) continue;
     env[k] = v;
 }
 const guard = path.join(__dirname, "support", "loopback-guard.js");

@@ -257,6 +257,29 @@ describe("provider operations against the emulator", function () {
             });
         });
 
+        it("a settings-only update builds no credential: a certificate that cannot be read fails a create, not that update", async () => {
+            const created = await ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId));
+            const missing = `${process.env.TMPDIR ?? "/tmp"}/no-such-dir/client.pem`;
+            await withEnv(CLEAR, async () => {
+                await config({
+                    "azuread:tenantId": emu.tenantId,
+                    "azuread:clientId": emu.clientId,
+                    "azuread:clientCertificatePath": missing,
+                });
+                emu.clearLog();
+                const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId)));
+                assert.match(e.message, /ENOENT: no such file or directory, open '.*no-such-dir\/client\.pem'/);
+                const updated = await ops.update(
+                    created.id,
+                    created.outs!,
+                    inputs(emu.seed.servicePrincipalId, emu.seed.pausedJobId, { timeoutSeconds: 30 }),
+                );
+                assert.strictEqual(updated.outs!.timeoutSeconds, 30);
+                assert.strictEqual(updated.outs!.lastAction, "started");
+                assert.deepStrictEqual(emu.requests, []);
+            });
+        });
+
         it("OIDC: azuread:useOidc with a token file uses a client assertion", async () => {
             const fed = emu.addClient({ federatedToken: "federated-id-token" });
             const fs = await import("fs");
@@ -405,6 +428,15 @@ describe("provider operations against the emulator", function () {
             assert.deepStrictEqual(results.map((r) => r.outs!.lastAction).sort(), ["skipped", "skipped", "skipped", "skipped", "started"]);
             assert.strictEqual(emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!.starts, 1);
             assert.strictEqual(emu.count({ kind: "start" }), 1);
+        });
+
+        it("two resources naming one paused job with the GUID in different case are serialized too: one POST start", async () => {
+            const spId = emu.seed.servicePrincipalId;
+            assert.notStrictEqual(spId.toUpperCase(), spId);
+            const results = await Promise.all([spId, spId.toUpperCase()].map((id) => ops.create(inputs(id, emu.seed.pausedJobId))));
+            assert.deepStrictEqual(results.map((r) => r.outs!.lastAction).sort(), ["skipped", "started"]);
+            assert.strictEqual(emu.count({ kind: "start" }), 1);
+            assert.strictEqual(emu.job(spId, emu.seed.pausedJobId)!.starts, 1);
         });
 
         it("a token about to expire is renewed, not reused", async () => {

@@ -9,8 +9,7 @@ import { endpointProblem, isMicrosoftAuthority, resolveEndpoints } from "../../p
 import { planCredential, resolveAuthSettings, scrub } from "../../provider/credentials";
 import { decide, isStopped } from "../../provider/diff";
 import { checkInputs, DEFAULTS, normalizeRestartScope, UNKNOWN } from "../../provider/inputs";
-import { runBeganAfter } from "../../provider/jobs";
-import { isLaterRun } from "../../provider/runs";
+import { isLaterRun, runBeganAfter } from "../../provider/job/view";
 import { canonicalize, canonicalJson, MAX_TRIGGERS_BYTES, triggersEqual, TriggersValueError } from "../../provider/triggers";
 
 const SP = "1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f";

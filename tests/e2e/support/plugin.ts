@@ -11,7 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import type { Emulator } from "../../../emulator";
 import { emulatorEnv } from "../../support/testEnv";
-import { pulumiBin, realEngineEnv, REPO } from "./realEngine";
+import { realEngineEnv } from "../../../harness";
+import { PASSPHRASE, pulumiBin, REPO } from "./realEngine";
 
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;
 
@@ -66,7 +67,7 @@ export async function installedPluginHome(): Promise<{ home: string; output: str
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "entrasync-home-"));
     const bin = pulumiBin()!;
     const output = execFileSync(path.join(bin, "pulumi"), ["plugin", "install", "resource", "entrasync", VERSION, "--file", tarball], {
-        env: { ...process.env, ...realEngineEnv(home, bin), PULUMI_HOME: home },
+        env: { ...process.env, ...realEngineEnv(home, bin, PASSPHRASE), PULUMI_HOME: home },
         encoding: "utf8",
         stdio: ["ignore", "pipe", "pipe"],
     });
@@ -75,7 +76,7 @@ export async function installedPluginHome(): Promise<{ home: string; output: str
 
 /** The environment of a CLI run (or a program that drives it) with the plugin's PULUMI_HOME. */
 export function pluginEnv(dir: string, emu: Emulator, home: string, extra: Record<string, string> = {}): Record<string, string> {
-    return realEngineEnv(dir, pulumiBin()!, { ...emulatorEnv(emu), PULUMI_HOME: home, ...extra });
+    return realEngineEnv(dir, pulumiBin()!, PASSPHRASE, { ...emulatorEnv(emu), PULUMI_HOME: home, ...extra });
 }
 
 /** What one program command reports: the update's resource changes and the stack's outputs. */
