@@ -17,6 +17,7 @@ import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { Emulator, startEmulator } from "../emulator";
 import {
     Engine,
+    LOOPBACK_GUARD,
     packedConsumer,
     pinnedPulumiVersion,
     pulumiBin,
@@ -36,7 +37,7 @@ const N = arg("n", 200);
 const LATENCY_MS = arg("latency", 50);
 /** The raw bound is the best of this sweep. */
 const RAW_CONCURRENCY = [16, 64, 256];
-const GUARD = path.join(repoRoot, "tests/support/loopback-guard.js");
+const GUARD = LOOPBACK_GUARD;
 const OUT = process.env.ENTRA_SYNC_BENCH_OUT ?? path.join(repoRoot, "docs/benchmark");
 
 interface Row {
@@ -143,9 +144,14 @@ async function harness(): Promise<Row> {
         try {
             emu.clearLog();
             const t0 = performance.now();
-            const steps = await new Engine(host).up(program);
+            const steps = await new Engine(host, undefined, undefined, N).up(program);
             const wallMs = performance.now() - t0;
-            return observed(emu, "SyncJobStart, harness (engine steps only)", wallMs, `${steps.filter((s) => s.ok).length} ok`);
+            return observed(
+                emu,
+                "SyncJobStart, harness --parallel N (engine steps only)",
+                wallMs,
+                `${steps.filter((s) => s.ok).length} ok`,
+            );
         } finally {
             await host.stop();
         }

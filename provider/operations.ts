@@ -1,11 +1,11 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { isMicrosoftAuthority, resolveEndpoints } from "./clouds";
-import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./credentials";
+import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./auth";
 import { decide } from "./diff";
 import { IncompleteStateError, PartialStartError } from "./errors";
 import { GraphSession } from "./graph";
 import { deadlineIn } from "./graph/deadline";
-import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
+import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs, withTimeoutDefault } from "./inputs";
 import { FailedAfterStart, JobClient, JobTarget, JobView, restartJob, startJob, StartResult } from "./job";
 import { readSettings } from "./settings";
 
@@ -37,10 +37,9 @@ function jobKey(graphEndpoint: string, inputs: Pick<ProviderInputs, "servicePrin
     return `${graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
 }
 
-/** The settings and endpoints these inputs resolve to; builds no credential (an update that changes settings only needs none). */
-function endpointsOf(inputs: Partial<ProviderInputs>) {
-    const auth = resolveAuthSettings(processState.config, process.env);
-    return { auth, endpoints: resolveEndpoints(inputs, auth.environment, process.env) };
+/** The Graph origin these inputs name (no credential is built: a settings-only update calls nothing). */
+function graphEndpointOf(inputs: Partial<ProviderInputs>): string {
+    return resolveEndpoints(inputs, resolveAuthSettings(processState.config, process.env).environment, process.env).graphEndpoint;
 }
 
 /**
@@ -67,9 +66,12 @@ export interface EngineBounds {
 
 /** The shared Graph session for these inputs' endpoints and the configured credential. */
 export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
-    const { auth, endpoints } = endpointsOf(inputs);
-    const plan = planCredential(auth);
-    // The description names each setting's source (never a secret): a changed msiEndpoint or file path is a new credential.
+    const auth = resolveAuthSettings(processState.config, process.env);
+    const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
+    const plan = planCredential(auth, process.env);
+    // The description and the sources name each setting's origin (never a secret): a changed msiEndpoint or
+    // file path, or a variable that appeared (SYSTEM_ACCESSTOKEN), is a new credential. The credential is
+    // built at its first token request (CachedCredential), so a setting it cannot be built from fails then.
     const key = JSON.stringify([
         endpoints.graphEndpoint,
         endpoints.authorityHost,
@@ -77,6 +79,7 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
         plan.tenantId,
         plan.clientId,
         plan.description,
+        auth.sources,
     ]);
     let session = processState.sessions[key];
     if (!session) {
@@ -84,8 +87,9 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
             createCredential(plan, auth, {
                 authorityHost: endpoints.authorityHost,
                 disableInstanceDiscovery: !isMicrosoftAuthority(endpoints.authorityHost),
+                env: process.env,
             });
-        session = new GraphSession(endpoints, new CachedCredential(create, plan, auth, endpoints.authorityHost), readSettings());
+        session = new GraphSession(endpoints, new CachedCredential(create, plan, auth, endpoints.authorityHost), readSettings(process.env));
         processState.sessions[key] = session;
     }
     return session;
@@ -107,9 +111,9 @@ async function withJobLock<T>(key: string, operation: () => Promise<T>): Promise
     }
 }
 
-/** timeoutSeconds; states written before it existed use ENTRA_SYNC_TIMEOUT_SECONDS (default 120). */
+/** timeoutSeconds; states written before it existed use ENTRA_SYNC_TIMEOUT_SECONDS. */
 function timeoutOf(inputs: Partial<ProviderInputs>): number {
-    return typeof inputs.timeoutSeconds === "number" && inputs.timeoutSeconds > 0 ? inputs.timeoutSeconds : readSettings().timeoutSeconds;
+    return withTimeoutDefault(inputs.timeoutSeconds, readSettings(process.env)) as number;
 }
 
 function targetOf(inputs: ProviderInputs): JobTarget {
@@ -186,7 +190,7 @@ async function runAction(
                 waitFor: inputs.waitFor,
                 waitTimeoutSeconds: waitSeconds,
                 waitBoundBy: byEngine ? ("customTimeouts" as const) : undefined,
-                pollIntervalMs: readSettings().pollIntervalMs,
+                pollIntervalMs: readSettings(process.env).pollIntervalMs,
                 deadline,
                 waitDeadline: { ...deadlineIn(timeoutOf(inputs) + waitSeconds), seconds: deadline.seconds },
             };
@@ -215,12 +219,12 @@ async function runAction(
 
 /** Validates and normalizes; with no failures, what it returns is a complete ProviderInputs. */
 export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult<ProviderInputs>> {
-    const { inputs, failures } = checkInputs(news);
+    const { inputs, failures } = checkInputs(news, readSettings(process.env));
     return { inputs: inputs as ProviderInputs, failures };
 }
 
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
-    const decision = decide(olds, news);
+    const decision = decide(olds, news, readSettings(process.env));
     return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
 }
 
@@ -235,11 +239,11 @@ export async function update(
     news: ProviderInputs,
     engine?: EngineBounds,
 ): Promise<dynamic.UpdateResult<ProviderOutputs>> {
-    const decision = decide(olds, news);
+    const decision = decide(olds, news, readSettings(process.env));
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
     if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart", engine) };
     if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start", engine) };
-    processState.claimed[jobKey(endpointsOf(news).endpoints.graphEndpoint, news)] = id;
+    processState.claimed[jobKey(graphEndpointOf(news), news)] = id;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
     return { outs: outputs(news, olds, historyOf(olds)) };
 }
@@ -268,7 +272,10 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
  */
 export async function importJob(id: string): Promise<{ id: string; props: ProviderOutputs; inputs: Partial<ProviderInputs> }> {
     const slash = id.indexOf("/");
-    const { inputs, failures } = checkInputs({ servicePrincipalId: id.slice(0, slash), jobId: slash < 0 ? "" : id.slice(slash + 1) });
+    const { inputs, failures } = checkInputs(
+        { servicePrincipalId: id.slice(0, slash), jobId: slash < 0 ? "" : id.slice(slash + 1) },
+        readSettings(process.env),
+    );
     if (slash < 0 || failures.length) {
         throw new IncompleteStateError(
             `import of ${JSON.stringify(id)} failed: the id is {servicePrincipalId}/{jobId}, e.g. 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f/scim.0123456789abcdef0123456789abcdef` +

@@ -1,5 +1,5 @@
 import type { Endpoints } from "../clouds";
-import type { CachedCredential } from "../credentials";
+import type { CachedCredential } from "../auth";
 import { GraphRequestError, GraphRequestInfo, PermissionError, ThrottledError, TokenRejectedError } from "../errors";
 import type { GraphCall } from "./call";
 

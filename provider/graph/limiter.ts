@@ -32,12 +32,6 @@ export interface Slot {
  * N=200, and the throttled benchmark runs were the same at 64.)
  */
 export const START_CONCURRENCY = 64;
-/**
- * The default cap (ENTRA_SYNC_MAX_CONCURRENCY unset). A large tenant's bucket, 8,000 units per
- * 10 s, is 800 requests/s; at ~300 ms per answer that is ~240 in flight, so 256 lets one provider
- * process use a whole bucket, while keeping sockets and host memory bounded (one socket each).
- */
-export const DEFAULT_MAX_CONCURRENCY = 256;
 /** How long a throttled slot stays taken when the answer did not say (Graph sends Retry-After). */
 export const HOLD_WITHOUT_RETRY_AFTER_MS = 1000;
 /**

@@ -1,6 +1,6 @@
 import { Client, HTTPMessageHandler, Middleware, ResponseType } from "@microsoft/microsoft-graph-client";
 import { Endpoints, isMicrosoftGraphHost } from "../clouds";
-import type { CachedCredential } from "../credentials";
+import type { CachedCredential } from "../auth";
 import type { Limits } from "../settings";
 import type { GraphCall } from "./call";
 import { attemptSignal, Deadline, remainingMs, sleepWithin } from "./deadline";

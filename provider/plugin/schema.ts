@@ -5,12 +5,12 @@
  *   an input added there and not here (or the reverse) does not compile;
  * - the outputs' names: `ProviderOutputs` (inputs.ts), the same way;
  * - which inputs replace: `REPLACE_ON` (diff.ts); which config keys exist and which are secret:
- *   `SETTINGS`, `SECRET_KEYS`, `BOOLEAN_KEYS` (credentials.ts);
+ *   `SETTINGS`, `SECRET_KEYS`, `BOOLEAN_KEYS` (auth/settings.ts);
  * - every description: the README's Inputs and Outputs tables (a name in one and not in the other
  *   is an error here, not a silent gap).
  * `npm run sdk:gen` writes it to schema.json and generates the SDKs from it (scripts/plugin/).
  */
-import { BOOLEAN_KEYS, SECRET_KEYS, SETTINGS } from "../credentials";
+import { BOOLEAN_KEYS, SECRET_KEYS, SETTINGS } from "../auth/settings";
 import { REPLACE_ON } from "../diff";
 import { INPUT_NAMES, InputName, ProviderOutputs } from "../inputs";
 

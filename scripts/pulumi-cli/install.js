@@ -107,13 +107,26 @@ function main() {
     }
     const yamlHost = path.join(bin, "pulumi-language-yaml");
     if (args.has("--force") || !fs.existsSync(yamlHost)) {
-        const yamlVersion = /^\s*github\.com\/pulumi\/pulumi-yaml\s+(v\S+)/m.exec(fs.readFileSync(path.join(YAML_DIR, "go.mod"), "utf8"))[1];
+        const yamlVersion = /^\s*github\.com\/pulumi\/pulumi-yaml\s+(v\S+)/m.exec(
+            fs.readFileSync(path.join(YAML_DIR, "go.mod"), "utf8"),
+        )[1];
         log(`building the YAML language host ${yamlVersion} from Go modules into ${bin} ...`);
         const scratch = fs.mkdtempSync(path.join(root, "build-"));
         try {
             execFileSync(
                 "go",
-                ["build", "-trimpath", "-buildvcs=false", "-tags", BUILD_TAGS, "-ldflags", `-s -w -X ${YAML_VERSION_VARIABLE}=${yamlVersion}`, "-o", `${scratch}/`, YAML_PACKAGE],
+                [
+                    "build",
+                    "-trimpath",
+                    "-buildvcs=false",
+                    "-tags",
+                    BUILD_TAGS,
+                    "-ldflags",
+                    `-s -w -X ${YAML_VERSION_VARIABLE}=${yamlVersion}`,
+                    "-o",
+                    `${scratch}/`,
+                    YAML_PACKAGE,
+                ],
                 { cwd: YAML_DIR, env, stdio: ["ignore", "inherit", "inherit"] },
             );
             fs.renameSync(path.join(scratch, "pulumi-language-yaml"), yamlHost);

@@ -47,11 +47,11 @@ export class SyncJobStart extends pulumi.CustomResource {
     }
 
     /**
-     * Graph version segment. Default: `"v1.0"`.
+     * Graph version. Default: `"v1.0"`.
      */
     declare public readonly apiVersion: pulumi.Output<string>;
     /**
-     * Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+     * overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
      */
     declare public readonly authorityHost: pulumi.Output<string | undefined>;
     /**
@@ -59,91 +59,91 @@ export class SyncJobStart extends pulumi.CustomResource {
      */
     declare public readonly ensureActive: pulumi.Output<boolean>;
     /**
-     * national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+     * national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
      */
     declare public readonly environment: pulumi.Output<string | undefined>;
     /**
-     * Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
+     * overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
      */
     declare public readonly graphEndpoint: pulumi.Output<string | undefined>;
     /**
-     * job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
+     * the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
      */
     declare public readonly jobId: pulumi.Output<string>;
     /**
-     * `started`, `restarted`, or `skipped` (already running under `ifNotActive`), for the last create/update that acted.
+     * `started`, `restarted` or `skipped`, for the last create/update that acted.
      */
     declare public /*out*/ readonly lastAction: pulumi.Output<string | undefined>;
     /**
-     * the job's `status.lastExecution` as last read: `{ state, timeBegan, timeEnded, countExported, countEscrowed, errorCode, errorMessage }` (`state`: `Succeeded`, `EntryLevelErrors`, `Failed`; a run in progress has no `state` or `timeEnded`); absent when the job reports no run.
+     * `status.lastExecution`: `{ state, timeBegan, timeEnded, countExported, countEscrowed, errorCode, errorMessage }`.
      */
     declare public /*out*/ readonly lastRun: pulumi.Output<outputs.LastRun | undefined>;
     /**
-     * what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
+     * what deleting the resource does to the job. Default: `"none"`.
      */
     declare public readonly onDelete: pulumi.Output<string>;
     /**
-     * `status.quarantine.reason` (e.g. `TooManyDeletes`); absent when not quarantined.
+     * e.g. `TooManyDeletes`; absent when not quarantined.
      */
     declare public /*out*/ readonly quarantineReason: pulumi.Output<string | undefined>;
     /**
-     * `restartedAt`, `restartCount`: the same for restart POSTs.
+     * `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
      */
     declare public /*out*/ readonly restartCount: pulumi.Output<number | undefined>;
     /**
-     * the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
+     * the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
      */
     declare public readonly restartScope: pulumi.Output<string>;
     /**
-     * a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
+     * a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
      */
     declare public readonly restartTriggers: pulumi.Output<any | undefined>;
     /**
-     * `restartedAt`, `restartCount`: the same for restart POSTs.
+     * `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
      */
     declare public /*out*/ readonly restartedAt: pulumi.Output<string | undefined>;
     /**
-     * the job's `schedule.state` as last read: `Active`, `Disabled`, `Paused`.
+     * `status`, `scheduleState`: the job's `status.code` (`NotRun`, `Active`, `Paused`, `Quarantine`, …) and `schedule.state`, as last read.
      */
     declare public /*out*/ readonly scheduleState: pulumi.Output<string | undefined>;
     /**
-     * object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
+     * object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
      */
     declare public readonly servicePrincipalId: pulumi.Output<string>;
     /**
-     * how many start POSTs this resource has made.
+     * `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
      */
     declare public /*out*/ readonly startCount: pulumi.Output<number>;
     /**
-     * `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
+     * `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
      */
     declare public readonly startPolicy: pulumi.Output<string>;
     /**
-     * ISO time of the last start POST this resource made; absent if none.
+     * `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
      */
     declare public /*out*/ readonly startedAt: pulumi.Output<string | undefined>;
     /**
-     * the job's `status.code` as last read: `NotConfigured`, `NotRun`, `Active`, `Paused`, `Quarantine`.
+     * `status`, `scheduleState`: the job's `status.code` (`NotRun`, `Active`, `Paused`, `Quarantine`, …) and `schedule.state`, as last read.
      */
     declare public /*out*/ readonly status: pulumi.Output<string | undefined>;
     /**
-     * the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+     * the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
      */
     declare public readonly timeoutSeconds: pulumi.Output<number>;
     /**
-     * any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
+     * a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
      */
     declare public readonly triggers: pulumi.Output<any | undefined>;
     /**
-     * `status.troubleshootingUrl` when Graph gives one.
+     * when Graph gives one.
      */
     declare public /*out*/ readonly troubleshootingUrl: pulumi.Output<string | undefined>;
     /**
-     * `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
+     * after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
      */
     declare public readonly waitFor: pulumi.Output<string>;
     /**
-     * bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+     * bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
      */
     declare public readonly waitTimeoutSeconds: pulumi.Output<number>;
 
@@ -226,11 +226,11 @@ export class SyncJobStart extends pulumi.CustomResource {
  */
 export interface SyncJobStartArgs {
     /**
-     * Graph version segment. Default: `"v1.0"`.
+     * Graph version. Default: `"v1.0"`.
      */
     apiVersion?: pulumi.Input<string | undefined>;
     /**
-     * Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+     * overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
      */
     authorityHost?: pulumi.Input<string | undefined>;
     /**
@@ -238,51 +238,51 @@ export interface SyncJobStartArgs {
      */
     ensureActive?: pulumi.Input<boolean | undefined>;
     /**
-     * national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+     * national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
      */
     environment?: pulumi.Input<string | undefined>;
     /**
-     * Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
+     * overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
      */
     graphEndpoint?: pulumi.Input<string | undefined>;
     /**
-     * job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
+     * the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
      */
     jobId: pulumi.Input<string>;
     /**
-     * what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
+     * what deleting the resource does to the job. Default: `"none"`.
      */
     onDelete?: pulumi.Input<string | undefined>;
     /**
-     * the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
+     * the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
      */
     restartScope?: pulumi.Input<string | undefined>;
     /**
-     * a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
+     * a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
      */
     restartTriggers?: any | undefined;
     /**
-     * object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
+     * object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
      */
     servicePrincipalId: pulumi.Input<string>;
     /**
-     * `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
+     * `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
      */
     startPolicy?: pulumi.Input<string | undefined>;
     /**
-     * the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+     * the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
      */
     timeoutSeconds?: pulumi.Input<number | undefined>;
     /**
-     * any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
+     * a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
      */
     triggers?: any | undefined;
     /**
-     * `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
+     * after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
      */
     waitFor?: pulumi.Input<string | undefined>;
     /**
-     * bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+     * bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
      */
     waitTimeoutSeconds?: pulumi.Input<number | undefined>;
 }

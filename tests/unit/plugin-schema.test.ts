@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { SECRET_KEYS, SETTINGS } from "../../provider/credentials";
+import { SECRET_KEYS, SETTINGS } from "../../provider/auth/settings";
 import { INPUT_NAMES } from "../../provider/inputs";
 import { buildSchema, markdownTable, RESOURCE_TOKEN } from "../../provider/plugin/schema";
 

@@ -16,55 +16,55 @@ import (
 type SyncJobStart struct {
 	pulumi.CustomResourceState
 
-	// Graph version segment. Default: `"v1.0"`.
+	// Graph version. Default: `"v1.0"`.
 	ApiVersion pulumi.StringOutput `pulumi:"apiVersion"`
-	// Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 	AuthorityHost pulumi.StringPtrOutput `pulumi:"authorityHost"`
 	// when a refresh finds the job `Paused` or in `Quarantine`, the next `up` starts it. Default: `false`.
 	EnsureActive pulumi.BoolOutput `pulumi:"ensureActive"`
-	// national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+	// national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
 	Environment pulumi.StringPtrOutput `pulumi:"environment"`
-	// Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
+	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 	GraphEndpoint pulumi.StringPtrOutput `pulumi:"graphEndpoint"`
-	// job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
+	// the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
 	JobId pulumi.StringOutput `pulumi:"jobId"`
-	// `started`, `restarted`, or `skipped` (already running under `ifNotActive`), for the last create/update that acted.
+	// `started`, `restarted` or `skipped`, for the last create/update that acted.
 	LastAction pulumi.StringPtrOutput `pulumi:"lastAction"`
-	// the job's `status.lastExecution` as last read: `{ state, timeBegan, timeEnded, countExported, countEscrowed, errorCode, errorMessage }` (`state`: `Succeeded`, `EntryLevelErrors`, `Failed`; a run in progress has no `state` or `timeEnded`); absent when the job reports no run.
+	// `status.lastExecution`: `{ state, timeBegan, timeEnded, countExported, countEscrowed, errorCode, errorMessage }`.
 	LastRun LastRunPtrOutput `pulumi:"lastRun"`
-	// what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
+	// what deleting the resource does to the job. Default: `"none"`.
 	OnDelete pulumi.StringOutput `pulumi:"onDelete"`
-	// `status.quarantine.reason` (e.g. `TooManyDeletes`); absent when not quarantined.
+	// e.g. `TooManyDeletes`; absent when not quarantined.
 	QuarantineReason pulumi.StringPtrOutput `pulumi:"quarantineReason"`
-	// `restartedAt`, `restartCount`: the same for restart POSTs.
+	// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 	RestartCount pulumi.IntPtrOutput `pulumi:"restartCount"`
-	// the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
+	// the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
 	RestartScope pulumi.StringOutput `pulumi:"restartScope"`
-	// a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
+	// a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
 	RestartTriggers pulumi.AnyOutput `pulumi:"restartTriggers"`
-	// `restartedAt`, `restartCount`: the same for restart POSTs.
+	// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 	RestartedAt pulumi.StringPtrOutput `pulumi:"restartedAt"`
-	// the job's `schedule.state` as last read: `Active`, `Disabled`, `Paused`.
+	// `status`, `scheduleState`: the job's `status.code` (`NotRun`, `Active`, `Paused`, `Quarantine`, …) and `schedule.state`, as last read.
 	ScheduleState pulumi.StringPtrOutput `pulumi:"scheduleState"`
-	// object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
+	// object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
 	ServicePrincipalId pulumi.StringOutput `pulumi:"servicePrincipalId"`
-	// how many start POSTs this resource has made.
+	// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 	StartCount pulumi.IntOutput `pulumi:"startCount"`
-	// `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
+	// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
 	StartPolicy pulumi.StringOutput `pulumi:"startPolicy"`
-	// ISO time of the last start POST this resource made; absent if none.
+	// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 	StartedAt pulumi.StringPtrOutput `pulumi:"startedAt"`
-	// the job's `status.code` as last read: `NotConfigured`, `NotRun`, `Active`, `Paused`, `Quarantine`.
+	// `status`, `scheduleState`: the job's `status.code` (`NotRun`, `Active`, `Paused`, `Quarantine`, …) and `schedule.state`, as last read.
 	Status pulumi.StringPtrOutput `pulumi:"status"`
-	// the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+	// the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
 	TimeoutSeconds pulumi.Float64Output `pulumi:"timeoutSeconds"`
-	// any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
+	// a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
 	Triggers pulumi.AnyOutput `pulumi:"triggers"`
-	// `status.troubleshootingUrl` when Graph gives one.
+	// when Graph gives one.
 	TroubleshootingUrl pulumi.StringPtrOutput `pulumi:"troubleshootingUrl"`
-	// `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
+	// after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
 	WaitFor pulumi.StringOutput `pulumi:"waitFor"`
-	// bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+	// bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
 	WaitTimeoutSeconds pulumi.Float64Output `pulumi:"waitTimeoutSeconds"`
 }
 
@@ -120,69 +120,69 @@ func SyncJobStartExists(ctx *pulumi.Context,
 }
 
 type syncJobStartArgs struct {
-	// Graph version segment. Default: `"v1.0"`.
+	// Graph version. Default: `"v1.0"`.
 	ApiVersion *string `pulumi:"apiVersion"`
-	// Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 	AuthorityHost *string `pulumi:"authorityHost"`
 	// when a refresh finds the job `Paused` or in `Quarantine`, the next `up` starts it. Default: `false`.
 	EnsureActive *bool `pulumi:"ensureActive"`
-	// national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+	// national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
 	Environment *string `pulumi:"environment"`
-	// Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
+	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 	GraphEndpoint *string `pulumi:"graphEndpoint"`
-	// job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
+	// the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
 	JobId string `pulumi:"jobId"`
-	// what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
+	// what deleting the resource does to the job. Default: `"none"`.
 	OnDelete *string `pulumi:"onDelete"`
-	// the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
+	// the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
 	RestartScope *string `pulumi:"restartScope"`
-	// a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
+	// a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
 	RestartTriggers interface{} `pulumi:"restartTriggers"`
-	// object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
+	// object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
 	ServicePrincipalId string `pulumi:"servicePrincipalId"`
-	// `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
+	// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
 	StartPolicy *string `pulumi:"startPolicy"`
-	// the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+	// the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
 	TimeoutSeconds *float64 `pulumi:"timeoutSeconds"`
-	// any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
+	// a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
 	Triggers interface{} `pulumi:"triggers"`
-	// `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
+	// after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
 	WaitFor *string `pulumi:"waitFor"`
-	// bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+	// bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
 	WaitTimeoutSeconds *float64 `pulumi:"waitTimeoutSeconds"`
 }
 
 // The set of arguments for constructing a SyncJobStart resource.
 type SyncJobStartArgs struct {
-	// Graph version segment. Default: `"v1.0"`.
+	// Graph version. Default: `"v1.0"`.
 	ApiVersion pulumi.StringPtrInput
-	// Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 	AuthorityHost pulumi.StringPtrInput
 	// when a refresh finds the job `Paused` or in `Quarantine`, the next `up` starts it. Default: `false`.
 	EnsureActive pulumi.BoolPtrInput
-	// national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+	// national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
 	Environment pulumi.StringPtrInput
-	// Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
+	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 	GraphEndpoint pulumi.StringPtrInput
-	// job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
+	// the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
 	JobId pulumi.StringInput
-	// what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
+	// what deleting the resource does to the job. Default: `"none"`.
 	OnDelete pulumi.StringPtrInput
-	// the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
+	// the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
 	RestartScope pulumi.StringPtrInput
-	// a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
+	// a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
 	RestartTriggers pulumi.Input
-	// object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
+	// object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
 	ServicePrincipalId pulumi.StringInput
-	// `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
+	// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
 	StartPolicy pulumi.StringPtrInput
-	// the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+	// the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
 	TimeoutSeconds pulumi.Float64PtrInput
-	// any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
+	// a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
 	Triggers pulumi.Input
-	// `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
+	// after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
 	WaitFor pulumi.StringPtrInput
-	// bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+	// bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
 	WaitTimeoutSeconds pulumi.Float64PtrInput
 }
 
@@ -223,12 +223,12 @@ func (o SyncJobStartOutput) ToSyncJobStartOutputWithContext(ctx context.Context)
 	return o
 }
 
-// Graph version segment. Default: `"v1.0"`.
+// Graph version. Default: `"v1.0"`.
 func (o SyncJobStartOutput) ApiVersion() pulumi.StringOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringOutput { return v.ApiVersion }).(pulumi.StringOutput)
 }
 
-// Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 func (o SyncJobStartOutput) AuthorityHost() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.AuthorityHost }).(pulumi.StringPtrOutput)
 }
@@ -238,112 +238,112 @@ func (o SyncJobStartOutput) EnsureActive() pulumi.BoolOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.BoolOutput { return v.EnsureActive }).(pulumi.BoolOutput)
 }
 
-// national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+// national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
 func (o SyncJobStartOutput) Environment() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.Environment }).(pulumi.StringPtrOutput)
 }
 
-// Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
+// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 func (o SyncJobStartOutput) GraphEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.GraphEndpoint }).(pulumi.StringPtrOutput)
 }
 
-// job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
+// the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
 func (o SyncJobStartOutput) JobId() pulumi.StringOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringOutput { return v.JobId }).(pulumi.StringOutput)
 }
 
-// `started`, `restarted`, or `skipped` (already running under `ifNotActive`), for the last create/update that acted.
+// `started`, `restarted` or `skipped`, for the last create/update that acted.
 func (o SyncJobStartOutput) LastAction() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.LastAction }).(pulumi.StringPtrOutput)
 }
 
-// the job's `status.lastExecution` as last read: `{ state, timeBegan, timeEnded, countExported, countEscrowed, errorCode, errorMessage }` (`state`: `Succeeded`, `EntryLevelErrors`, `Failed`; a run in progress has no `state` or `timeEnded`); absent when the job reports no run.
+// `status.lastExecution`: `{ state, timeBegan, timeEnded, countExported, countEscrowed, errorCode, errorMessage }`.
 func (o SyncJobStartOutput) LastRun() LastRunPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) LastRunPtrOutput { return v.LastRun }).(LastRunPtrOutput)
 }
 
-// what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
+// what deleting the resource does to the job. Default: `"none"`.
 func (o SyncJobStartOutput) OnDelete() pulumi.StringOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringOutput { return v.OnDelete }).(pulumi.StringOutput)
 }
 
-// `status.quarantine.reason` (e.g. `TooManyDeletes`); absent when not quarantined.
+// e.g. `TooManyDeletes`; absent when not quarantined.
 func (o SyncJobStartOutput) QuarantineReason() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.QuarantineReason }).(pulumi.StringPtrOutput)
 }
 
-// `restartedAt`, `restartCount`: the same for restart POSTs.
+// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 func (o SyncJobStartOutput) RestartCount() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.IntPtrOutput { return v.RestartCount }).(pulumi.IntPtrOutput)
 }
 
-// the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
+// the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
 func (o SyncJobStartOutput) RestartScope() pulumi.StringOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringOutput { return v.RestartScope }).(pulumi.StringOutput)
 }
 
-// a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
+// a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
 func (o SyncJobStartOutput) RestartTriggers() pulumi.AnyOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.AnyOutput { return v.RestartTriggers }).(pulumi.AnyOutput)
 }
 
-// `restartedAt`, `restartCount`: the same for restart POSTs.
+// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 func (o SyncJobStartOutput) RestartedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.RestartedAt }).(pulumi.StringPtrOutput)
 }
 
-// the job's `schedule.state` as last read: `Active`, `Disabled`, `Paused`.
+// `status`, `scheduleState`: the job's `status.code` (`NotRun`, `Active`, `Paused`, `Quarantine`, …) and `schedule.state`, as last read.
 func (o SyncJobStartOutput) ScheduleState() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.ScheduleState }).(pulumi.StringPtrOutput)
 }
 
-// object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
+// object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
 func (o SyncJobStartOutput) ServicePrincipalId() pulumi.StringOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringOutput { return v.ServicePrincipalId }).(pulumi.StringOutput)
 }
 
-// how many start POSTs this resource has made.
+// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 func (o SyncJobStartOutput) StartCount() pulumi.IntOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.IntOutput { return v.StartCount }).(pulumi.IntOutput)
 }
 
-// `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
+// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
 func (o SyncJobStartOutput) StartPolicy() pulumi.StringOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringOutput { return v.StartPolicy }).(pulumi.StringOutput)
 }
 
-// ISO time of the last start POST this resource made; absent if none.
+// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 func (o SyncJobStartOutput) StartedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.StartedAt }).(pulumi.StringPtrOutput)
 }
 
-// the job's `status.code` as last read: `NotConfigured`, `NotRun`, `Active`, `Paused`, `Quarantine`.
+// `status`, `scheduleState`: the job's `status.code` (`NotRun`, `Active`, `Paused`, `Quarantine`, …) and `schedule.state`, as last read.
 func (o SyncJobStartOutput) Status() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.Status }).(pulumi.StringPtrOutput)
 }
 
-// the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+// the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
 func (o SyncJobStartOutput) TimeoutSeconds() pulumi.Float64Output {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.Float64Output { return v.TimeoutSeconds }).(pulumi.Float64Output)
 }
 
-// any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
+// a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
 func (o SyncJobStartOutput) Triggers() pulumi.AnyOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.AnyOutput { return v.Triggers }).(pulumi.AnyOutput)
 }
 
-// `status.troubleshootingUrl` when Graph gives one.
+// when Graph gives one.
 func (o SyncJobStartOutput) TroubleshootingUrl() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.TroubleshootingUrl }).(pulumi.StringPtrOutput)
 }
 
-// `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
+// after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
 func (o SyncJobStartOutput) WaitFor() pulumi.StringOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringOutput { return v.WaitFor }).(pulumi.StringOutput)
 }
 
-// bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+// bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
 func (o SyncJobStartOutput) WaitTimeoutSeconds() pulumi.Float64Output {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.Float64Output { return v.WaitTimeoutSeconds }).(pulumi.Float64Output)
 }

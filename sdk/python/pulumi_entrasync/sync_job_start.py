@@ -38,21 +38,21 @@ class SyncJobStartArgs:
         """
         The set of arguments for constructing a SyncJobStart resource.
 
-        :param pulumi.Input[_builtins.str] job_id: job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
-        :param pulumi.Input[_builtins.str] service_principal_id: object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
-        :param pulumi.Input[_builtins.str] api_version: Graph version segment. Default: `"v1.0"`.
-        :param pulumi.Input[_builtins.str] authority_host: Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+        :param pulumi.Input[_builtins.str] job_id: the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
+        :param pulumi.Input[_builtins.str] service_principal_id: object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
+        :param pulumi.Input[_builtins.str] api_version: Graph version. Default: `"v1.0"`.
+        :param pulumi.Input[_builtins.str] authority_host: overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         :param pulumi.Input[_builtins.bool] ensure_active: when a refresh finds the job `Paused` or in `Quarantine`, the next `up` starts it. Default: `false`.
-        :param pulumi.Input[_builtins.str] environment: national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
-        :param pulumi.Input[_builtins.str] graph_endpoint: Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
-        :param pulumi.Input[_builtins.str] on_delete: what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
-        :param pulumi.Input[_builtins.str] restart_scope: the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
-        :param Any restart_triggers: a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
-        :param pulumi.Input[_builtins.str] start_policy: `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
-        :param pulumi.Input[_builtins.float] timeout_seconds: the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
-        :param Any triggers: any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
-        :param pulumi.Input[_builtins.str] wait_for: `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
-        :param pulumi.Input[_builtins.float] wait_timeout_seconds: bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+        :param pulumi.Input[_builtins.str] environment: national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+        :param pulumi.Input[_builtins.str] graph_endpoint: overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+        :param pulumi.Input[_builtins.str] on_delete: what deleting the resource does to the job. Default: `"none"`.
+        :param pulumi.Input[_builtins.str] restart_scope: the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
+        :param Any restart_triggers: a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
+        :param pulumi.Input[_builtins.str] start_policy: `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+        :param pulumi.Input[_builtins.float] timeout_seconds: the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+        :param Any triggers: a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
+        :param pulumi.Input[_builtins.str] wait_for: after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
+        :param pulumi.Input[_builtins.float] wait_timeout_seconds: bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
         """
         pulumi.set(__self__, "job_id", job_id)
         pulumi.set(__self__, "service_principal_id", service_principal_id)
@@ -87,7 +87,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="jobId")
     def job_id(self) -> pulumi.Input[_builtins.str]:
         """
-        job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
+        the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
         """
         return pulumi.get(self, "job_id")
 
@@ -99,7 +99,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="servicePrincipalId")
     def service_principal_id(self) -> pulumi.Input[_builtins.str]:
         """
-        object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
+        object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
         """
         return pulumi.get(self, "service_principal_id")
 
@@ -111,7 +111,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="apiVersion")
     def api_version(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Graph version segment. Default: `"v1.0"`.
+        Graph version. Default: `"v1.0"`.
         """
         return pulumi.get(self, "api_version")
 
@@ -123,7 +123,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="authorityHost")
     def authority_host(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+        overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         """
         return pulumi.get(self, "authority_host")
 
@@ -147,7 +147,7 @@ class SyncJobStartArgs:
     @pulumi.getter
     def environment(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+        national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
         """
         return pulumi.get(self, "environment")
 
@@ -159,7 +159,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="graphEndpoint")
     def graph_endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
+        overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         """
         return pulumi.get(self, "graph_endpoint")
 
@@ -171,7 +171,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="onDelete")
     def on_delete(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
+        what deleting the resource does to the job. Default: `"none"`.
         """
         return pulumi.get(self, "on_delete")
 
@@ -183,7 +183,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="restartScope")
     def restart_scope(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
+        the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
         """
         return pulumi.get(self, "restart_scope")
 
@@ -195,7 +195,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="restartTriggers")
     def restart_triggers(self) -> Optional[Any]:
         """
-        a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
+        a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
         """
         return pulumi.get(self, "restart_triggers")
 
@@ -207,7 +207,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="startPolicy")
     def start_policy(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
+        `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
         """
         return pulumi.get(self, "start_policy")
 
@@ -219,7 +219,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="timeoutSeconds")
     def timeout_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+        the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
         """
         return pulumi.get(self, "timeout_seconds")
 
@@ -231,7 +231,7 @@ class SyncJobStartArgs:
     @pulumi.getter
     def triggers(self) -> Optional[Any]:
         """
-        any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
+        a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
         """
         return pulumi.get(self, "triggers")
 
@@ -243,7 +243,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="waitFor")
     def wait_for(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
+        after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
         """
         return pulumi.get(self, "wait_for")
 
@@ -255,7 +255,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="waitTimeoutSeconds")
     def wait_timeout_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
         """
-        bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+        bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
         """
         return pulumi.get(self, "wait_timeout_seconds")
 
@@ -291,21 +291,21 @@ class SyncJobStart(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] api_version: Graph version segment. Default: `"v1.0"`.
-        :param pulumi.Input[_builtins.str] authority_host: Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+        :param pulumi.Input[_builtins.str] api_version: Graph version. Default: `"v1.0"`.
+        :param pulumi.Input[_builtins.str] authority_host: overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         :param pulumi.Input[_builtins.bool] ensure_active: when a refresh finds the job `Paused` or in `Quarantine`, the next `up` starts it. Default: `false`.
-        :param pulumi.Input[_builtins.str] environment: national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
-        :param pulumi.Input[_builtins.str] graph_endpoint: Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
-        :param pulumi.Input[_builtins.str] job_id: job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
-        :param pulumi.Input[_builtins.str] on_delete: what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
-        :param pulumi.Input[_builtins.str] restart_scope: the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
-        :param Any restart_triggers: a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
-        :param pulumi.Input[_builtins.str] service_principal_id: object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
-        :param pulumi.Input[_builtins.str] start_policy: `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
-        :param pulumi.Input[_builtins.float] timeout_seconds: the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
-        :param Any triggers: any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
-        :param pulumi.Input[_builtins.str] wait_for: `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
-        :param pulumi.Input[_builtins.float] wait_timeout_seconds: bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+        :param pulumi.Input[_builtins.str] environment: national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+        :param pulumi.Input[_builtins.str] graph_endpoint: overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+        :param pulumi.Input[_builtins.str] job_id: the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
+        :param pulumi.Input[_builtins.str] on_delete: what deleting the resource does to the job. Default: `"none"`.
+        :param pulumi.Input[_builtins.str] restart_scope: the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
+        :param Any restart_triggers: a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
+        :param pulumi.Input[_builtins.str] service_principal_id: object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
+        :param pulumi.Input[_builtins.str] start_policy: `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+        :param pulumi.Input[_builtins.float] timeout_seconds: the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+        :param Any triggers: a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
+        :param pulumi.Input[_builtins.str] wait_for: after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
+        :param pulumi.Input[_builtins.float] wait_timeout_seconds: bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
         """
         ...
     @overload
@@ -443,7 +443,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="apiVersion")
     def api_version(self) -> pulumi.Output[_builtins.str]:
         """
-        Graph version segment. Default: `"v1.0"`.
+        Graph version. Default: `"v1.0"`.
         """
         return pulumi.get(self, "api_version")
 
@@ -451,7 +451,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="authorityHost")
     def authority_host(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Entra authority override. Default: `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
+        overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         """
         return pulumi.get(self, "authority_host")
 
@@ -467,7 +467,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter
     def environment(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        national cloud: picks Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
+        national cloud: Graph and authority hosts. Default: `azuread:environment`, `ARM_ENVIRONMENT`, else `global`.
         """
         return pulumi.get(self, "environment")
 
@@ -475,7 +475,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="graphEndpoint")
     def graph_endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Graph origin override (proxy, emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, else per environment.
+        overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         """
         return pulumi.get(self, "graph_endpoint")
 
@@ -483,7 +483,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="jobId")
     def job_id(self) -> pulumi.Output[_builtins.str]:
         """
-        job id (`[A-Za-z0-9._-]+`, e.g. `scim.0123…cdef.guid`), or `azuread.SynchronizationJob`'s id as is; a change replaces the resource.
+        the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
         """
         return pulumi.get(self, "job_id")
 
@@ -491,7 +491,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="lastAction")
     def last_action(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        `started`, `restarted`, or `skipped` (already running under `ifNotActive`), for the last create/update that acted.
+        `started`, `restarted` or `skipped`, for the last create/update that acted.
         """
         return pulumi.get(self, "last_action")
 
@@ -499,7 +499,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="lastRun")
     def last_run(self) -> pulumi.Output[Optional['outputs.LastRun']]:
         """
-        the job's `status.lastExecution` as last read: `{ state, timeBegan, timeEnded, countExported, countEscrowed, errorCode, errorMessage }` (`state`: `Succeeded`, `EntryLevelErrors`, `Failed`; a run in progress has no `state` or `timeEnded`); absent when the job reports no run.
+        `status.lastExecution`: `{ state, timeBegan, timeEnded, countExported, countEscrowed, errorCode, errorMessage }`.
         """
         return pulumi.get(self, "last_run")
 
@@ -507,7 +507,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="onDelete")
     def on_delete(self) -> pulumi.Output[_builtins.str]:
         """
-        what deleting the resource does to the job (a missing job is fine). Default: `"none"`.
+        what deleting the resource does to the job. Default: `"none"`.
         """
         return pulumi.get(self, "on_delete")
 
@@ -515,7 +515,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="quarantineReason")
     def quarantine_reason(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        `status.quarantine.reason` (e.g. `TooManyDeletes`); absent when not quarantined.
+        e.g. `TooManyDeletes`; absent when not quarantined.
         """
         return pulumi.get(self, "quarantine_reason")
 
@@ -523,7 +523,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="restartCount")
     def restart_count(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
-        `restartedAt`, `restartCount`: the same for restart POSTs.
+        `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
         """
         return pulumi.get(self, "restart_count")
 
@@ -531,7 +531,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="restartScope")
     def restart_scope(self) -> pulumi.Output[_builtins.str]:
         """
-        the restart's `criteria.resetScope`: a comma-separated set of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full` (`None` and `ConnectorDataStore` are refused: Microsoft marks them "DO NOT USE"). Default: `"Watermark, Escrows, QuarantineState"`.
+        the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
         """
         return pulumi.get(self, "restart_scope")
 
@@ -539,7 +539,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="restartTriggers")
     def restart_triggers(self) -> pulumi.Output[Optional[Any]]:
         """
-        a change of a value already in state **restarts** the job (`POST restart`, every object evaluated again); creating the resource, or setting it where it was absent, only records it; compared canonically.
+        a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
         """
         return pulumi.get(self, "restart_triggers")
 
@@ -547,7 +547,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="restartedAt")
     def restarted_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        `restartedAt`, `restartCount`: the same for restart POSTs.
+        `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
         """
         return pulumi.get(self, "restarted_at")
 
@@ -555,7 +555,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="scheduleState")
     def schedule_state(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        the job's `schedule.state` as last read: `Active`, `Disabled`, `Paused`.
+        `status`, `scheduleState`: the job's `status.code` (`NotRun`, `Active`, `Paused`, `Quarantine`, …) and `schedule.state`, as last read.
         """
         return pulumi.get(self, "schedule_state")
 
@@ -563,7 +563,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="servicePrincipalId")
     def service_principal_id(self) -> pulumi.Output[_builtins.str]:
         """
-        object id (GUID) of the service principal that owns the job, or azuread 6's id form `/servicePrincipals/{guid}` (stored as the GUID); a change replaces the resource.
+        object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
         """
         return pulumi.get(self, "service_principal_id")
 
@@ -571,7 +571,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="startCount")
     def start_count(self) -> pulumi.Output[_builtins.int]:
         """
-        how many start POSTs this resource has made.
+        `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
         """
         return pulumi.get(self, "start_count")
 
@@ -579,7 +579,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="startPolicy")
     def start_policy(self) -> pulumi.Output[_builtins.str]:
         """
-        `ifNotActive`: read the job, start only if not running (status and schedule both `Active`); `always`: start every time. Default: `"ifNotActive"`.
+        `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
         """
         return pulumi.get(self, "start_policy")
 
@@ -587,7 +587,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="startedAt")
     def started_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        ISO time of the last start POST this resource made; absent if none.
+        `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
         """
         return pulumi.get(self, "started_at")
 
@@ -595,7 +595,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter
     def status(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        the job's `status.code` as last read: `NotConfigured`, `NotRun`, `Active`, `Paused`, `Quarantine`.
+        `status`, `scheduleState`: the job's `status.code` (`NotRun`, `Active`, `Paused`, `Quarantine`, …) and `schedule.state`, as last read.
         """
         return pulumi.get(self, "status")
 
@@ -603,7 +603,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="timeoutSeconds")
     def timeout_seconds(self) -> pulumi.Output[_builtins.float]:
         """
-        the most a create, update, refresh or delete may spend on Graph and Entra before its wait: token, queueing, every attempt (headers and body), retries and their waits. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
+        the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
         """
         return pulumi.get(self, "timeout_seconds")
 
@@ -611,7 +611,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Optional[Any]]:
         """
-        any change starts the job again, as an in-place update; compared canonically (key order never matters); at most 64 KiB.
+        a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
         """
         return pulumi.get(self, "triggers")
 
@@ -619,7 +619,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="troubleshootingUrl")
     def troubleshooting_url(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        `status.troubleshootingUrl` when Graph gives one.
+        when Graph gives one.
         """
         return pulumi.get(self, "troubleshooting_url")
 
@@ -627,7 +627,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="waitFor")
     def wait_for(self) -> pulumi.Output[_builtins.str]:
         """
-        `active`: after starting, poll until the job is `Active`; `cycle`: after the start, restart or skip, poll until a provisioning run that began after it has ended, and report it in `lastRun`; both fail with the quarantine reason if it is quarantined again, or at the timeout. Default: `"none"`.
+        after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
         """
         return pulumi.get(self, "wait_for")
 
@@ -635,7 +635,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="waitTimeoutSeconds")
     def wait_timeout_seconds(self) -> pulumi.Output[_builtins.float]:
         """
-        bound for `waitFor` (Pulumi's `customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
+        bound of `waitFor` (`customTimeouts` do not reach dynamic providers). Default: `300`. With the `entrasync` plugin, the resource's `customTimeouts` (create, update) bound the wait too.
         """
         return pulumi.get(self, "wait_timeout_seconds")
 
