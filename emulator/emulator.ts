@@ -7,9 +7,9 @@ import { CaMaterial, generateTlsMaterial } from "./certs";
 import { Entra, TokenStore } from "./entra";
 import type { FaultRule, PendingFault } from "./faults";
 import { GraphApi } from "./graph";
-import { IdSource, JobRecord, JobState, ServicePrincipalRecord } from "./jobs";
+import { holdDeletions, IdSource, JobRecord, JobState, ServicePrincipalRecord } from "./jobs";
 import type { RequestLogEntry } from "./log";
-import { AddJobOptions, ClientRecord, Directory, seedDirectory } from "./model";
+import { AddJobOptions, ClientRecord, Directory, seedDirectory, ServicePrincipalOptions } from "./model";
 import { Blackhole, OtherOrigin, OtherOriginRequest } from "./origins";
 import { Pipeline } from "./pipeline";
 import type { RunPlan } from "./runs";
@@ -20,7 +20,7 @@ export { GRAPH_ROUTES } from "./routes";
 export type { RouteKind } from "./routes";
 export type { RequestLogEntry } from "./log";
 export type { Fault, FaultRule, PendingFault } from "./faults";
-export type { ClientRecord } from "./model";
+export type { AddJobOptions, ClientRecord, ServicePrincipalOptions } from "./model";
 
 export interface EmulatorOptions {
     /** Port on 127.0.0.1; 0 (default) picks a free one. */
@@ -186,8 +186,13 @@ export class Emulator {
         return this.directory.addClient(options);
     }
 
-    addServicePrincipal(options: { id?: string; appId?: string; displayName?: string } = {}): ServicePrincipalRecord {
+    addServicePrincipal(options: ServicePrincipalOptions = {}): ServicePrincipalRecord {
         return this.directory.addServicePrincipal(options);
+    }
+
+    /** Makes a client an owner of a service principal (what an `ownedBy` client needs to reach its jobs). */
+    addOwner(servicePrincipalId: string, clientId: string): void {
+        this.directory.mustServicePrincipal(servicePrincipalId).owners.add(clientId);
     }
 
     addJob(servicePrincipalId: string, options: AddJobOptions = {}): JobRecord {
@@ -212,6 +217,39 @@ export class Emulator {
 
     deleteJob(servicePrincipalId: string, jobId: string): boolean {
         return this.directory.deleteJob(servicePrincipalId, jobId);
+    }
+
+    /**
+     * A cycle found more deletions than the job's threshold: the job goes to quarantine with
+     * TooManyDeletes and `count` deletions are held. A start performs them, as does a restart with
+     * ForceDeletes (`job.deletions.released` counts them); a restart without it quarantines the job
+     * again until the cause is fixed (fixDeletionCause).
+     */
+    holdDeletions(servicePrincipalId: string, jobId: string, count: number): void {
+        holdDeletions(this.mustJob(servicePrincipalId, jobId), count);
+    }
+
+    /** The admin fixed what caused the deletions (a scoping filter): nothing is held any more; the job stays quarantined until restarted. */
+    fixDeletionCause(servicePrincipalId: string, jobId: string): void {
+        this.mustJob(servicePrincipalId, jobId).deletions.held = 0;
+    }
+
+    /** Uploads staged for an inbound job's next cycle, as `POST …/bulkUpload` stages them (`job.uploads`). */
+    stageUploads(servicePrincipalId: string, jobId: string, count: number): void {
+        this.mustJob(servicePrincipalId, jobId).uploads.staged += count;
+    }
+
+    /** After each start or restart, reads show the job as it was before: for `reads` reads and/or `ms` ms; undefined ends it. */
+    setReadLag(servicePrincipalId: string, jobId: string, lag: { reads?: number; ms?: number } | undefined): void {
+        const job = this.mustJob(servicePrincipalId, jobId);
+        job.readLag = lag;
+        if (!lag) job.lagged = undefined;
+    }
+
+    private mustJob(servicePrincipalId: string, jobId: string): JobRecord {
+        const job = this.directory.job(servicePrincipalId, jobId);
+        if (!job) throw new Error(`emulator: no job ${jobId} on ${servicePrincipalId}`);
+        return job;
     }
 
     // ---- log, tokens and faults --------------------------------------------------------------

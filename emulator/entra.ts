@@ -18,13 +18,12 @@ export class TokenStore {
 
     constructor(public lifetimeSeconds: number) {}
 
-    issue(grant: { clientId: string; tenantId: string; audience: string; permitted: boolean }): string {
-        const token = makeJwt({
-            aud: grant.audience,
-            tid: grant.tenantId,
-            appid: grant.clientId,
-            roles: grant.permitted ? ["Synchronization.ReadWrite.All"] : [],
-        });
+    issue(grant: { clientId: string; tenantId: string; audience: string; permitted: boolean; ownedBy?: boolean }): string {
+        const roles = [
+            ...(grant.permitted ? ["Synchronization.ReadWrite.All"] : []),
+            ...(grant.ownedBy ? ["Application.ReadWrite.OwnedBy"] : []),
+        ];
+        const token = makeJwt({ aud: grant.audience, tid: grant.tenantId, appid: grant.clientId, roles });
         this.live.set(token, {
             clientId: grant.clientId,
             tenantId: grant.tenantId,
@@ -167,7 +166,7 @@ export class Entra {
                 description: `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.`,
             });
         }
-        const token = tokens.issue({ clientId, tenantId: tenant, audience, permitted: client.permitted });
+        const token = tokens.issue({ clientId, tenantId: tenant, audience, permitted: client.permitted, ownedBy: client.ownedBy });
         reply.json(200, {
             token_type: "Bearer",
             expires_in: tokens.lifetimeSeconds,

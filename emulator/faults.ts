@@ -39,7 +39,19 @@ export type Fault =
           location: "otherOrigin" | "malformedSlash" | "malformedBackslash" | (string & {});
       }
     /** Graph's 401 InvalidAuthenticationToken; with claims, a CAE claims challenge in WWW-Authenticate. */
-    | { kind: "unauthorized"; claims?: boolean };
+    | { kind: "unauthorized"; claims?: boolean }
+    /**
+     * The request is handled for real and its answer carries `x-ms-throttle-limit-percentage` (what
+     * Graph sends once a caller passes 80% of its budget; 0.8 to 1.8). @default percentage 0.9
+     */
+    | { kind: "throttleWarning"; percentage?: number }
+    /** 200 with another job's JSON (an active job whose id is not the one asked for); the request is not handled. */
+    | { kind: "otherJob" }
+    /**
+     * 200 with a JSON job padded to `bytes` bytes (a job is a few KB), streamed; the request is not
+     * handled. chunked: without Content-Length (the size shows only while reading).
+     */
+    | { kind: "oversized"; bytes: number; chunked?: boolean };
 
 export type FaultKind = Fault["kind"];
 
@@ -59,6 +71,9 @@ export const FAULT_KINDS: readonly FaultKind[] = [
     "empty",
     "redirect",
     "unauthorized",
+    "throttleWarning",
+    "otherJob",
+    "oversized",
 ];
 
 export interface FaultRule {
@@ -136,6 +151,8 @@ export class FaultRules {
 export interface FaultContext {
     /** The other origin's URL (https://127.0.0.1:port), for redirects. */
     otherOrigin: string;
+    /** Another job's JSON, for "otherJob" (one on the same service principal when there is one). */
+    otherJob(): Record<string, unknown>;
     /** Runs the route's real handler against the given reply (the state change happens). */
     handle(reply: Reply): void;
 }
@@ -191,6 +208,13 @@ export function answerWithFault(fault: Exclude<Fault, { kind: "latency" }>, repl
                     : "Access token has expired or is not yet valid.",
                 fault.claims ? { "WWW-Authenticate": claimsChallenge() } : {},
             );
+        case "throttleWarning":
+            reply.extraHeaders["x-ms-throttle-limit-percentage"] = String(fault.percentage ?? 0.9);
+            return context.handle(reply);
+        case "otherJob":
+            return reply.json(200, context.otherJob());
+        case "oversized":
+            return reply.padded(200, fault.bytes, fault.chunked);
     }
 }
 
@@ -229,7 +253,8 @@ export const FAULT_SPEC_SYNTAX = "ROUTE:KIND[=ARG][:TIMES], e.g. start:processTh
 /**
  * Reads one `--fault` value. ROUTE is a route kind (routes.ts) or `*` for every route; ARG is the
  * status of `status`, `html` and `empty`, the milliseconds of `latency`, the Location of `redirect`
- * (otherOrigin when absent) and `claims` for `unauthorized`; TIMES limits it to that many requests.
+ * (otherOrigin when absent), `claims` for `unauthorized`, the fraction of `throttleWarning` and the
+ * size of `oversized`; TIMES limits it to that many requests.
  */
 export function parseFaultSpec(spec: string, routes: readonly string[]): FaultRule {
     const bad = (why: string) => new Error(`--fault ${spec}: ${why}; write ${FAULT_SPEC_SYNTAX}`);
@@ -266,6 +291,15 @@ export function parseFaultSpec(spec: string, routes: readonly string[]): FaultRu
         case "unauthorized":
             if (arg !== undefined && arg !== "claims") throw bad("unauthorized takes no =ARG or =claims");
             fault = { kind: "unauthorized", claims: arg === "claims" };
+            break;
+        case "throttleWarning": {
+            const percentage = arg === undefined ? 0.9 : Number(arg);
+            if (arg === "" || !Number.isFinite(percentage) || percentage < 0) throw bad("throttleWarning takes =FRACTION (e.g. 0.9)");
+            fault = { kind: "throttleWarning", percentage };
+            break;
+        }
+        case "oversized":
+            fault = { kind: "oversized", bytes: number("BYTES", (n) => n >= 2) };
             break;
         default:
             noArg();

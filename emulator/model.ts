@@ -1,5 +1,5 @@
 import { beginRun, RunPlan, settleRun } from "./runs";
-import { AfterStart, IdSource, JobRecord, JobState, ServicePrincipalRecord, newJob, setState, settle } from "./jobs";
+import { AfterStart, holdDeletions, IdSource, JobRecord, JobState, ServicePrincipalRecord, newJob, setState, settle } from "./jobs";
 
 export interface ClientRecord {
     clientId: string;
@@ -9,8 +9,13 @@ export interface ClientRecord {
     certificatePem?: string;
     /** An external token accepted as client_assertion (workload identity federation). */
     federatedToken?: string;
-    /** Holds Synchronization.ReadWrite.All; without it Graph answers 403. */
+    /** Holds Synchronization.ReadWrite.All; without it (and without ownedBy) Graph answers 403. */
     permitted: boolean;
+    /**
+     * Holds Application.ReadWrite.OwnedBy instead: it reaches the jobs of service principals it owns
+     * (`owners`); on any other, Graph answers 401 UnknownError with an empty message.
+     */
+    ownedBy?: boolean;
     displayName: string;
 }
 
@@ -24,6 +29,26 @@ export interface AddJobOptions {
     run?: RunPlan;
     /** A finished run in the job's past (as if provisioning had run before), e.g. `{ outcome: "succeeded" }`. */
     history?: RunPlan & { endedSecondsAgo?: number };
+    /** Quarantines the job with TooManyDeletes, this many deletions held (see JobRecord.deletions). */
+    heldDeletions?: number;
+    /** QuarantineTooManyDeletesThreshold in the job's settings; null leaves the setting out. @default 500 */
+    deleteThreshold?: number | null;
+    /** Uploads staged for the next cycle (inbound templates API2AAD, API2AD). */
+    stagedUploads?: number;
+    /** Reads after a start or restart show the job as it was: for `reads` reads and/or `ms` ms. */
+    readLag?: { reads?: number; ms?: number };
+    /** Shows a new job's sentinels ("0001-01-01T00:00:00Z", empty-string quarantine members). @default false */
+    sentinels?: boolean;
+    /** status.troubleshootingUrl whatever the state (e.g. a `javascript:` URL, to test what reaches state). */
+    troubleshootingUrl?: string;
+}
+
+export interface ServicePrincipalOptions {
+    id?: string;
+    appId?: string;
+    displayName?: string;
+    /** Client ids that own it (for clients with `ownedBy`). */
+    owners?: string[];
 }
 
 /** The tenant's contents: app registrations (clients), service principals and their jobs. */
@@ -45,7 +70,8 @@ export class Directory {
             secret: options.secret ?? (options.certificatePem || options.federatedToken ? undefined : this.ids.secret("secret")),
             certificatePem: options.certificatePem,
             federatedToken: options.federatedToken,
-            permitted: options.permitted ?? true,
+            permitted: options.permitted ?? !options.ownedBy,
+            ownedBy: options.ownedBy,
             displayName: options.displayName ?? "client",
         };
         this.clients.set(client.clientId, client);
@@ -56,12 +82,13 @@ export class Directory {
         return tenant === this.tenantId || [...this.clients.values()].some((client) => client.tenantId === tenant);
     }
 
-    addServicePrincipal(options: { id?: string; appId?: string; displayName?: string } = {}): ServicePrincipalRecord {
+    addServicePrincipal(options: ServicePrincipalOptions = {}): ServicePrincipalRecord {
         const servicePrincipal: ServicePrincipalRecord = {
             id: options.id ?? this.ids.guid("sp"),
             appId: options.appId ?? this.ids.guid("app"),
             displayName: options.displayName ?? "app",
             jobs: new Map(),
+            owners: new Set(options.owners ?? []),
         };
         this.servicePrincipals.set(servicePrincipal.id, servicePrincipal);
         return servicePrincipal;
@@ -96,6 +123,12 @@ export class Directory {
             settleRun(job.runs, ended);
         }
         job.runs.plan = options.run ?? {};
+        if (options.deleteThreshold !== undefined) job.deletions.threshold = options.deleteThreshold ?? undefined;
+        if (options.heldDeletions) holdDeletions(job, options.heldDeletions);
+        if (options.stagedUploads) job.uploads.staged = options.stagedUploads;
+        if (options.readLag) job.readLag = options.readLag;
+        if (options.sentinels) job.sentinels = true;
+        if (options.troubleshootingUrl !== undefined) job.troubleshootingUrl = options.troubleshootingUrl;
         servicePrincipal.jobs.set(job.id, job);
         return job;
     }

@@ -6,7 +6,7 @@ import type { GraphApi } from "./graph";
 import { RequestLog, RequestLogEntry } from "./log";
 import { Reply } from "./reply";
 import { matchRoute, RouteMatch } from "./routes";
-import type { ThrottleModel } from "./throttle";
+import type { ThrottledRequest, ThrottleModel } from "./throttle";
 
 export interface PipelineOptions {
     /** Base for parsing request paths. */
@@ -66,10 +66,17 @@ export class Pipeline {
         const handle = (to: Reply) => this.dispatch(route, to, url, body);
         const drawn = this.faults.take(route.kind);
         for (const ms of drawn.latencyMs) await sleep(ms);
-        if (drawn.fault) return answerWithFault(drawn.fault, reply, { otherOrigin: this.options.otherOrigin, handle });
+        if (drawn.fault) {
+            return answerWithFault(drawn.fault, reply, {
+                otherOrigin: this.options.otherOrigin,
+                handle,
+                otherJob: () => this.options.graph.otherJob(route),
+            });
+        }
 
         const caller = () => this.options.caller?.(req.headers.authorization);
-        const rejection = this.throttle?.admit({ kind: route.kind, area: route.area, method, caller });
+        const throttled = { kind: route.kind, area: route.area, method, caller } as ThrottledRequest;
+        const rejection = this.throttle?.admit(throttled);
         if (rejection) {
             entry.fault = "throttle";
             return reply.graphError(429, "TooManyRequests", "Too many requests. The application has exceeded its rate limit.", {
@@ -78,6 +85,7 @@ export class Pipeline {
             });
         }
 
+        if (throttled.advisory) Object.assign(reply.extraHeaders, throttled.advisory);
         handle(reply);
     }
 

@@ -23,6 +23,8 @@ interface Sink {
 export class Reply {
     /** Where writeHead/end go: the response, or a capture while a fault holds the answer back. */
     private sink: Sink;
+    /** Headers added to the answer Graph gives (e.g. the throttle's x-ms-throttle-limit-percentage). */
+    extraHeaders: Record<string, string> = {};
 
     constructor(
         readonly req: IncomingMessage,
@@ -103,6 +105,7 @@ export class Reply {
         this.sink.writeHead(status, {
             "Content-Type": "application/json; charset=utf-8",
             "Content-Length": Buffer.byteLength(text),
+            ...this.extraHeaders,
             ...headers,
         });
         this.sink.end(text);
@@ -111,7 +114,44 @@ export class Reply {
     /** 204 with Graph's request-id headers. */
     empty(): void {
         this.entry.status = 204;
-        this.sink.writeHead(204, this.requestIds());
+        this.sink.writeHead(204, { ...this.requestIds(), ...this.extraHeaders });
+        this.sink.end();
+    }
+
+    /**
+     * A JSON job padded to `bytes` bytes, written in chunks as the socket drains (so a body of
+     * hundreds of MB costs the emulator little); stops when the client goes away.
+     */
+    padded(status: number, bytes: number, chunked = false): void {
+        this.entry.status = status;
+        const head = '{"id":"padded","status":{"code":"Active"},"schedule":{"state":"Active"},"padding":"';
+        const tail = '"}';
+        const fill = Math.max(0, bytes - head.length - tail.length);
+        const length = chunked ? {} : { "Content-Length": head.length + fill + tail.length };
+        this.res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...length });
+        const chunk = "x".repeat(64 * 1024);
+        let left = fill;
+        let started = false;
+        const pump = (): void => {
+            if (this.res.destroyed) return;
+            if (!started) {
+                started = true;
+                if (!this.res.write(head)) return void this.res.once("drain", pump);
+            }
+            while (left > 0) {
+                const piece = left >= chunk.length ? chunk : chunk.slice(0, left);
+                left -= piece.length;
+                if (!this.res.write(piece)) return void this.res.once("drain", pump);
+            }
+            this.res.end(tail);
+        };
+        pump();
+    }
+
+    /** 202 Accepted with Graph's request-id headers (bulkUpload). */
+    accepted(): void {
+        this.entry.status = 202;
+        this.sink.writeHead(202, { ...this.requestIds(), ...this.extraHeaders, "Content-Length": 0 });
         this.sink.end();
     }
 

@@ -30,6 +30,8 @@ export const ROUTES = [
     { kind: "start", method: "POST", pattern: new RegExp(`${JOB}/start$`), area: "graph" },
     { kind: "pause", method: "POST", pattern: new RegExp(`${JOB}/pause$`), area: "graph" },
     { kind: "restart", method: "POST", pattern: new RegExp(`${JOB}/restart$`), area: "graph" },
+    // API-driven inbound provisioning: SCIM bulk requests staged for the job's next cycle.
+    { kind: "bulkUpload", method: "POST", pattern: new RegExp(`${JOB}/bulkUpload$`), area: "graph" },
     { kind: "getServicePrincipal", method: "GET", pattern: new RegExp(`${SERVICE_PRINCIPAL}$`), area: "graph" },
     // The quotes arrive either raw or percent-encoded, depending on the client.
     {

@@ -7,6 +7,8 @@ export interface ThrottledRequest {
     method: string;
     /** The app and tenant of the request's bearer token, when Graph knows it (resolved on demand). */
     caller?: () => { clientId: string; tenantId: string } | undefined;
+    /** Headers a model adds to an admitted request's answer (Graph's x-ms-throttle-limit-percentage). */
+    advisory?: Record<string, string>;
 }
 
 /** A 429 the pipeline sends in the model's words. */
@@ -87,14 +89,23 @@ class Refilling {
     take(cost: number): void {
         this.level -= cost;
     }
+
+    /** The share of the bucket spent (0 full, 1 empty). */
+    get used(): number {
+        return 1 - this.level / this.size;
+    }
 }
+
+/** Past this share of its budget, Graph tells a caller so (x-ms-throttle-limit-percentage). */
+export const THROTTLE_WARNING_FRACTION = 0.8;
 
 /**
  * Graph's identity and access throttling, as documented: a resource-unit bucket per app and tenant
  * sized by tenant size, and a write cap per app and tenant. GET costs 1 unit; a write (POST, DELETE)
  * 1 unit and 1 write. A request is charged only when both admit it. Past either, a 429 with
  * Retry-After (whole seconds until enough refills, at least 1) and the x-ms-throttle-* headers.
- * Requests without a token Graph knows pass (Graph answers them 401 without charging).
+ * Requests without a token Graph knows pass (Graph answers them 401 without charging). An admitted
+ * request once 80% of either budget is spent carries `x-ms-throttle-limit-percentage`.
  */
 export class EntraThrottle implements ThrottleModel {
     private readonly units = new Map<string, Refilling>();
@@ -125,6 +136,12 @@ export class EntraThrottle implements ThrottleModel {
         if (unitWait === 0 && writeWait === 0) {
             units.take(1);
             writes?.take(1);
+            // In hundredths, as sent: a refill of a few ms does not hide the 80% mark.
+            const used = Math.round(Math.max(units.used, writes?.used ?? 0) * 100) / 100;
+            // Graph's header from 80% of the budget on: the share used, as 0.8 to 1.8.
+            if (used >= THROTTLE_WARNING_FRACTION) {
+                request.advisory = { ...request.advisory, "x-ms-throttle-limit-percentage": used.toFixed(2) };
+            }
             return undefined;
         }
         return {

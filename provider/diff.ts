@@ -1,4 +1,5 @@
 import { containsUnknown, DEFAULTS, INPUT_NAMES, InputName, UNKNOWN, withTimeoutDefault } from "./inputs";
+import { holdsDeletions } from "./safety";
 import type { Settings } from "./settings";
 import { triggersEqual } from "./triggers";
 
@@ -51,7 +52,8 @@ export function decide(
         changed.push(key);
         if (REPLACE_ON.includes(key)) replaces.push(key);
     }
-    const drift = news.ensureActive === true && isStopped(olds);
+    // A job quarantined with TooManyDeletes is not drift to correct: starting it performs the held deletions.
+    const drift = news.ensureActive === true && isStopped(olds) && (news.allowHeldDeletes === true || !holdsDeletions(olds));
     if (drift) changed.push("status");
     const restart = changed.includes("restartTriggers") && olds.restartTriggers !== undefined && news.restartTriggers !== undefined;
     const start = !restart && (changed.includes("triggers") || drift);

@@ -133,6 +133,13 @@ export class RestartUnconfirmedError extends SyncJobStartError {
 export class TokenRejectedError extends GraphRequestError {
     override name = "TokenRejectedError";
 }
+/**
+ * 401 UnknownError with an empty message: a caller with Application.ReadWrite.OwnedBy that does not
+ * own the service principal (the enterprise application). Not a token problem: no fresh token helps.
+ */
+export class OwnershipError extends GraphRequestError {
+    override name = "OwnershipError";
+}
 /** 403: the identity lacks the permission or the ownership. */
 export class PermissionError extends GraphRequestError {
     override name = "PermissionError";
@@ -245,5 +252,62 @@ export class PartialStartError extends SyncJobStartError {
         // The engine shows the reasons, not the message, for a partial failure: they carry what was
         // done too ("job was started, then: …"), so users learn that the job did start.
         this.reasons = [this.message];
+    }
+}
+
+/** Where a job's held deletions can be reviewed, and what Graph said of them. */
+export interface HeldDeletions {
+    /** `/v1.0/servicePrincipals/…/synchronization/jobs/…` */
+    jobPath: string;
+    /** QuarantineTooManyDeletesThreshold from the job's settings, when Graph gives it. */
+    threshold?: string;
+    troubleshootingUrl?: string;
+}
+
+/**
+ * The job is quarantined with TooManyDeletes: a start (which clears any quarantine) or a restart
+ * would perform the deletions Entra is holding. Refused without allowHeldDeletes; waitFor fails
+ * with it when the job enters that quarantine.
+ */
+export class HeldDeletionsError extends SyncJobStartError {
+    override name = "HeldDeletionsError";
+    constructor(
+        readonly held: HeldDeletions,
+        /** What was refused or what failed, e.g. "start refused" or "wait for job failed". */
+        readonly what: string,
+        /** Where the quarantine was seen, e.g. "is" or "entered … after the start". */
+        readonly where = "is in quarantine",
+    ) {
+        const threshold = held.threshold
+            ? `the accidental-deletion threshold (QuarantineTooManyDeletesThreshold ${held.threshold})`
+            : "the accidental-deletion threshold (the job's settings do not give QuarantineTooManyDeletesThreshold)";
+        super(
+            `${what}: ${held.jobPath} ${where} with reason TooManyDeletes: a provisioning cycle would delete more objects than ${threshold}, ` +
+                "and Entra is holding those deletions. Starting or restarting the job would perform them. " +
+                "Review them first in the provisioning logs (Entra admin center > Enterprise applications > the application > Provisioning logs, action StagedDelete)" +
+                `${held.troubleshootingUrl ? ` and at ${held.troubleshootingUrl}` : ""}. ` +
+                "If they are not wanted, fix the scoping filter or attribute mappings and restart the job from the admin center; " +
+                'if they are, set allowHeldDeletes: true (a restart with restartScope "ForceDeletes" releases them, as does a start).',
+        );
+    }
+}
+
+/**
+ * A restart of an API-driven inbound provisioning job that is not running purges what was uploaded
+ * to it (bulkUpload) and not yet processed. Refused without allowInboundPurge.
+ */
+export class InboundPurgeError extends SyncJobStartError {
+    override name = "InboundPurgeError";
+    constructor(
+        readonly jobPath: string,
+        readonly templateId: string,
+        /** status/schedule as read, e.g. "Paused/Paused". */
+        readonly state: string,
+    ) {
+        super(
+            `restart refused: ${jobPath} is an API-driven inbound provisioning job (${templateId}) and is not running (${state}): ` +
+                "a restart now purges the data uploaded to it (bulkUpload) that was not processed yet. " +
+                "Start it instead (change triggers) so that the uploads are processed, then restart; or set allowInboundPurge: true to restart it and lose them.",
+        );
     }
 }

@@ -17,6 +17,8 @@
  * - settings.ts      every ENTRA_SYNC_* variable the provider reads, with its default
  * - inputs.ts        allowed values, defaults, and check's validation (pure)
  * - diff.ts          what changed and whether to start (pure; diff and update share it)
+ * - safety.ts        what a start or restart may not do without consent: held deletions, inbound purges (pure; docs/safety.md)
+ * - fields.ts        which fields of a job answer reach state: validated, sentinels absent (pure)
  * - triggers.ts      canonical comparison of trigger values (pure)
  * - clouds.ts        environment → Graph and authority hosts (pure)
  * - errors.ts        the error classes, each with a message that ends with the fix
@@ -44,8 +46,11 @@ export {
     RunFailedError,
     PartialStartError,
     RestartUnconfirmedError,
+    OwnershipError,
+    HeldDeletionsError,
+    InboundPurgeError,
 } from "./errors";
-export type { GraphRequestInfo, SyncJobStartErrorOptions } from "./errors";
+export type { GraphRequestInfo, SyncJobStartErrorOptions, HeldDeletions } from "./errors";
 export { ENVIRONMENTS, ENVIRONMENT_NAMES } from "./clouds";
 export type { Environment } from "./clouds";
 export { START_POLICIES, WAIT_FOR, ON_DELETE, API_VERSIONS, RESET_SCOPES } from "./inputs";

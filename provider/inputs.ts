@@ -35,6 +35,9 @@ export type ProviderInputs = {
     timeoutSeconds: number;
     ensureActive: boolean;
     onDelete: OnDelete;
+    allowHeldDeletes: boolean;
+    allowFullResync: boolean;
+    allowInboundPurge: boolean;
     environment?: string;
     apiVersion: ApiVersion;
     graphEndpoint?: string;
@@ -43,6 +46,8 @@ export type ProviderInputs = {
 
 /** What create/update/read add to the echoed inputs. */
 export type ProviderOutputs = ProviderInputs & {
+    /** Random, made at create: tells this resource from another on the same job (a replace's new one). */
+    instanceId?: string;
     status?: string;
     scheduleState?: string;
     quarantineReason?: string;
@@ -78,6 +83,9 @@ export const DEFAULTS = {
     waitTimeoutSeconds: 300,
     ensureActive: false,
     onDelete: "none",
+    allowHeldDeletes: false,
+    allowFullResync: false,
+    allowInboundPurge: false,
     apiVersion: "v1.0",
 } as const satisfies Partial<ProviderInputs>;
 
@@ -108,6 +116,9 @@ const INPUT_KEYS: Record<keyof ProviderInputs, true> = {
     timeoutSeconds: true,
     ensureActive: true,
     onDelete: true,
+    allowHeldDeletes: true,
+    allowFullResync: true,
+    allowInboundPurge: true,
     environment: true,
     apiVersion: true,
     graphEndpoint: true,
@@ -201,6 +212,37 @@ export function normalizeRestartScope(value: unknown): { scope: string; problem?
     return { scope: RESET_SCOPES.filter((known) => wanted.has(known.toLowerCase())).join(", ") };
 }
 
+/**
+ * What the destructive restart scopes do, and the input that consents to each (notes: "Safety
+ * facts"). A scope that is not consented to is a check failure: no request is made.
+ */
+export const DESTRUCTIVE_SCOPES = {
+    Full: {
+        consent: "allowFullResync",
+        does: "breaks the links between source and target objects and matches every object anew (the admin center's restart does not)",
+    },
+    ForceDeletes: {
+        consent: "allowHeldDeletes",
+        does: "performs the deletions Entra is holding after an accidental-deletion quarantine (TooManyDeletes)",
+    },
+} as const;
+
+/** check's failures for a canonical restartScope that holds Full or ForceDeletes without its consent. */
+export function destructiveScopeFailures(scope: string, inputs: Record<string, unknown>): CheckFailure[] {
+    const names = scope.split(",").map((name) => name.trim());
+    return (
+        (Object.keys(DESTRUCTIVE_SCOPES) as (keyof typeof DESTRUCTIVE_SCOPES)[])
+            // An unknown consent (preview) is checked again when known.
+            .filter((name) => names.includes(name) && ![true, UNKNOWN].includes(inputs[DESTRUCTIVE_SCOPES[name].consent] as never))
+            .map((name) => ({
+                property: "restartScope",
+                reason:
+                    `${name} ${DESTRUCTIVE_SCOPES[name].does}; set ${DESTRUCTIVE_SCOPES[name].consent}: true to allow it, ` +
+                    `or leave ${name} out (the default "Watermark, Escrows, QuarantineState" is the admin center's Restart provisioning)`,
+            }))
+    );
+}
+
 /** Why a jobId is unacceptable, or undefined. Only [A-Za-z0-9._-] reach Graph, so no path can be formed. */
 export function jobIdProblem(value: unknown): string | undefined {
     if (typeof value !== "string" || value === "") {
@@ -269,7 +311,10 @@ export function checkInputs(
     if (inputs.restartScope !== UNKNOWN) {
         const restartScope = normalizeRestartScope(inputs.restartScope);
         if (restartScope.problem !== undefined) failures.push({ property: "restartScope", reason: restartScope.problem });
-        else inputs.restartScope = restartScope.scope;
+        else {
+            inputs.restartScope = restartScope.scope;
+            failures.push(...destructiveScopeFailures(restartScope.scope, inputs));
+        }
     }
     oneOf("startPolicy", inputs.startPolicy, START_POLICIES, failures);
     oneOf("waitFor", inputs.waitFor, WAIT_FOR, failures);
@@ -292,9 +337,12 @@ export function checkInputs(
             reason: `${show(timeout)} is not a positive number of seconds (at most ${MAX_SECONDS}); give e.g. ${SETTING_DEFAULTS.timeoutSeconds}, or leave it out for ENTRA_SYNC_TIMEOUT_SECONDS (default ${SETTING_DEFAULTS.timeoutSeconds})`,
         });
     }
-    if (inputs.ensureActive !== UNKNOWN && typeof inputs.ensureActive !== "boolean") {
-        failures.push({ property: "ensureActive", reason: `${show(inputs.ensureActive)} is not true or false` });
+    for (const key of ["ensureActive", "allowHeldDeletes", "allowFullResync", "allowInboundPurge"] as const) {
+        if (inputs[key] !== UNKNOWN && typeof inputs[key] !== "boolean") {
+            failures.push({ property: key, reason: `${show(inputs[key])} is not true or false` });
+        }
     }
+
     const environment = news.environment;
     if (
         environment !== undefined &&

@@ -1,4 +1,5 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { randomUUID } from "crypto";
 import { isMicrosoftAuthority, resolveEndpoints } from "./clouds";
 import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./auth";
 import { decide } from "./diff";
@@ -19,9 +20,11 @@ const processState: {
     sessions: Record<string, GraphSession>;
     locks: Record<string, Promise<unknown>>;
     /**
-     * Jobs a create or update ran on in this process. The engine runs one dynamic-provider host per
-     * deployment, and a replace or rename creates the new resource before it deletes the old one: a
-     * delete that finds its job here must not pause what the new resource just started.
+     * Jobs a create or update ran on in this process, and which resource (its instanceId) did. The
+     * engine runs one dynamic-provider host per deployment, and a replace or rename creates the new
+     * resource before it deletes the old one: a delete that finds its job claimed by *another*
+     * resource must not pause what that one just started. (The resource id cannot tell them apart:
+     * a replace's two resources have the same `{servicePrincipalId}/{jobId}`.)
      */
     claimed: Record<string, string>;
 } = { config: {}, sessions: {}, locks: {}, claimed: {} };
@@ -125,10 +128,12 @@ function stripUndefined<T extends object>(value: T): T {
 }
 
 /** What the resource remembers of its own actions (the rest is read from Graph). */
-type History = Pick<ProviderOutputs, "lastAction" | "startedAt" | "startCount" | "restartedAt" | "restartCount">;
+type History = Pick<ProviderOutputs, "instanceId" | "lastAction" | "startedAt" | "startCount" | "restartedAt" | "restartCount">;
 
 function historyOf(olds: Partial<ProviderOutputs>): History {
     return {
+        // Made once per resource (states written before it existed get one at their next update).
+        instanceId: typeof olds.instanceId === "string" && olds.instanceId ? olds.instanceId : randomUUID(),
         lastAction: olds.lastAction,
         startedAt: olds.startedAt,
         startCount: typeof olds.startCount === "number" ? olds.startCount : 0,
@@ -175,7 +180,7 @@ async function runAction(
     const session = sessionFor(inputs);
     const job = new JobClient(session, targetOf(inputs));
     const key = jobKey(session.endpoints.graphEndpoint, inputs);
-    processState.claimed[key] = id;
+    processState.claimed[key] = previous.instanceId!;
     let result: StartResult;
     try {
         result = await withJobLock(key, () => {
@@ -191,6 +196,8 @@ async function runAction(
                 waitTimeoutSeconds: waitSeconds,
                 waitBoundBy: byEngine ? ("customTimeouts" as const) : undefined,
                 pollIntervalMs: readSettings(process.env).pollIntervalMs,
+                allowHeldDeletes: inputs.allowHeldDeletes === true,
+                allowInboundPurge: inputs.allowInboundPurge === true,
                 deadline,
                 waitDeadline: { ...deadlineIn(timeoutOf(inputs) + waitSeconds), seconds: deadline.seconds },
             };
@@ -243,9 +250,10 @@ export async function update(
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
     if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart", engine) };
     if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start", engine) };
-    processState.claimed[jobKey(graphEndpointOf(news), news)] = id;
+    const history = historyOf(olds);
+    processState.claimed[jobKey(graphEndpointOf(news), news)] = history.instanceId!;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
-    return { outs: outputs(news, olds, historyOf(olds)) };
+    return { outs: outputs(news, olds, history) };
 }
 
 export async function read(id: string, props?: ProviderOutputs): Promise<dynamic.ReadResult<ProviderOutputs>> {
@@ -298,7 +306,8 @@ export async function remove(id: string, props: ProviderOutputs): Promise<void> 
     const session = sessionFor(props);
     const key = jobKey(session.endpoints.graphEndpoint, props);
     await withJobLock(key, async () => {
-        if (processState.claimed[key]) {
+        const claimedBy = processState.claimed[key];
+        if (claimedBy && claimedBy !== props.instanceId) {
             // The dynamic provider host has no channel to the engine's log and delete returns nothing:
             // the engine shows each line a dynamic provider writes as a diagnostic of the update
             // (tests/e2e/replace.test.ts sees it in `pulumi up`'s output).

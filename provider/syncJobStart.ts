@@ -30,6 +30,7 @@ export interface SyncJobStartArgs {
     /**
      * What the restart resets: a comma-separated set of Watermark, Escrows, QuarantineState,
      * ForceDeletes, Full ("None" and "ConnectorDataStore" are refused: Microsoft marks them DO NOT USE).
+     * `Full` needs allowFullResync and `ForceDeletes` allowHeldDeletes (check refuses them otherwise).
      * Changing it alone makes no Graph call.
      * @default "Watermark, Escrows, QuarantineState" (the admin center's "Restart provisioning")
      */
@@ -57,10 +58,23 @@ export interface SyncJobStartArgs {
      * @default ENTRA_SYNC_TIMEOUT_SECONDS, else 120
      */
     timeoutSeconds?: pulumi.Input<number>;
-    /** When a refresh finds the job Paused or in Quarantine, the next up starts it. @default false */
+    /**
+     * When a refresh finds the job Paused or in Quarantine, the next up starts it (not a job
+     * quarantined with TooManyDeletes, unless allowHeldDeletes). @default false
+     */
     ensureActive?: pulumi.Input<boolean>;
     /** What deleting the resource does to the job: nothing, or pause it. @default "none" */
     onDelete?: pulumi.Input<OnDelete>;
+    /**
+     * Allows starting or restarting a job quarantined with TooManyDeletes (which performs the
+     * deletions Entra is holding) and a restartScope with ForceDeletes. Without it such a start is
+     * refused with what is held and where to review it. @default false
+     */
+    allowHeldDeletes?: pulumi.Input<boolean>;
+    /** Allows a restartScope with Full (breaks the links between source and target objects). @default false */
+    allowFullResync?: pulumi.Input<boolean>;
+    /** Allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). @default false */
+    allowInboundPurge?: pulumi.Input<boolean>;
     /** National cloud. @default azuread:environment, else ARM_ENVIRONMENT, else "global" */
     environment?: pulumi.Input<Environment>;
     /** Graph version segment. @default "v1.0" */
@@ -103,10 +117,15 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
     declare readonly timeoutSeconds: pulumi.Output<number>;
     declare readonly ensureActive: pulumi.Output<boolean>;
     declare readonly onDelete: pulumi.Output<OnDelete>;
+    declare readonly allowHeldDeletes: pulumi.Output<boolean>;
+    declare readonly allowFullResync: pulumi.Output<boolean>;
+    declare readonly allowInboundPurge: pulumi.Output<boolean>;
     declare readonly environment: pulumi.Output<string | undefined>;
     declare readonly apiVersion: pulumi.Output<ApiVersion>;
     declare readonly graphEndpoint: pulumi.Output<string | undefined>;
     declare readonly authorityHost: pulumi.Output<string | undefined>;
+    /** Random, made when the resource is created: which SyncJobStart acted on the job (onDelete "pause" skips only for another). */
+    declare readonly instanceId: pulumi.Output<string>;
     /** The job's status.code as last read: NotConfigured, NotRun, Active, Paused or Quarantine. */
     declare readonly status: pulumi.Output<string>;
     /** The job's schedule.state as last read: Active, Disabled or Paused. */
@@ -148,6 +167,7 @@ export class SyncJobStart extends pulumi.dynamic.Resource {
                 ...args,
                 triggers,
                 restartTriggers,
+                instanceId: undefined,
                 status: undefined,
                 scheduleState: undefined,
                 quarantineReason: undefined,

@@ -14,6 +14,11 @@ export interface GraphCall {
     body?: unknown;
     /** Told the headers of the answer the call returns, and when it arrived (local clock). */
     onAnswer?: (headers: Headers, receivedAt: number) => void;
+    /**
+     * Counts shared by the calls of one action (a POST sent again after a lost answer), so that an
+     * error says how many attempts were made and for how long in all, not in its own call only.
+     */
+    tally?: { attempts: number; startedAt: number };
 }
 
 /**

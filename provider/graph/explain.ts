@@ -1,6 +1,6 @@
 import type { Endpoints } from "../clouds";
 import type { CachedCredential } from "../auth";
-import { GraphRequestError, GraphRequestInfo, PermissionError, ThrottledError, TokenRejectedError } from "../errors";
+import { GraphRequestError, GraphRequestInfo, OwnershipError, PermissionError, ThrottledError, TokenRejectedError } from "../errors";
 import type { GraphCall } from "./call";
 
 /** What a session knows that an error message needs. */
@@ -57,6 +57,22 @@ export function infoOf(call: GraphCall, answer?: GraphAnswer): GraphRequestInfo 
 const MAX_QUOTED_BODY_CHARS = 300;
 
 /**
+ * 401 UnknownError with an empty message: what the synchronization API answers a caller with
+ * Application.ReadWrite.OwnedBy that does not own the service principal (notes: "Safety facts").
+ * The token is fine, so a fresh one is not asked for.
+ */
+export function isOwnershipRefusal(answer: GraphAnswer): boolean {
+    if (answer.status !== 401) return false;
+    const { code, message } = graphError(answer.text);
+    return code === "UnknownError" && (message ?? "").trim() === "";
+}
+
+/** The service principal id in a Graph path, when there is one. */
+function servicePrincipalOf(path: string): string | undefined {
+    return /\/servicePrincipals\/([^/(]+)/.exec(path)?.[1];
+}
+
+/**
  * A Graph answer that ends the call → our error with a fix. 404s come back as GraphRequestError
  * with status 404; the job client, which knows what was sought, turns them into the precise class.
  */
@@ -65,6 +81,15 @@ export function explainAnswer(call: GraphCall, answer: GraphAnswer, progress: Ca
     const info = infoOf(call, answer);
     const message = graphError(answer.text).message ?? (answer.text.length < MAX_QUOTED_BODY_CHARS ? answer.text.trim() : undefined);
     const described = credential.description;
+    if (isOwnershipRefusal(answer)) {
+        const servicePrincipal = servicePrincipalOf(call.path);
+        return new OwnershipError(
+            info,
+            `Graph answers this to a caller with Application.ReadWrite.OwnedBy that does not own the enterprise application: make the identity (${described}) ` +
+                `an owner of the service principal${servicePrincipal ? ` ${servicePrincipal}` : ""} (Entra admin center > Enterprise applications > the application > Owners; ` +
+                "owning the app registration is not enough), or grant it Synchronization.ReadWrite.All. It is not a token problem: no fresh token was asked for.",
+        );
+    }
     switch (answer.status) {
         case 401:
             return new TokenRejectedError(

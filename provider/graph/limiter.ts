@@ -17,6 +17,22 @@ export interface AttemptOutcome {
      * stays taken that long. @default HOLD_WITHOUT_RETRY_AFTER_MS
      */
     retryAfterMs?: number;
+    /**
+     * `x-ms-throttle-limit-percentage` of the answer: the share of its budget the caller has spent,
+     * which Graph sends from 80% on (0.8 to 1.8). A warning before the 429: the limit backs off.
+     */
+    throttlePercentage?: number;
+}
+
+/** Graph sends x-ms-throttle-limit-percentage once a caller passes this share of its budget. */
+export const THROTTLE_WARNING = 0.8;
+
+/** The x-ms-throttle-limit-percentage header as a number; undefined when absent or not a number. */
+export function throttlePercentageOf(headers: Headers | undefined): number | undefined {
+    const value = headers?.get("x-ms-throttle-limit-percentage");
+    if (value === null || value === undefined || value.trim() === "") return undefined;
+    const n = Number(value);
+    return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 export interface Slot {
@@ -69,7 +85,7 @@ export function isThrottle(status: number | undefined): boolean {
 /**
  * The pure part: AIMD on the limit, with a latency signal. Slow start (+1 per unthrottled answer,
  * i.e. doubling per round) until the first cut, then +1 per round (+1/limit per answer). A
- * throttle halves; latency well above the best seen cuts by a tenth. At most one cut per round:
+ * throttle, or an answer whose x-ms-throttle-limit-percentage is 0.8 or more, halves; latency well above the best seen cuts by a tenth. At most one cut per round:
  * answers to attempts sent before the last cut say nothing about the new limit.
  */
 export class ConcurrencyController {
@@ -98,6 +114,12 @@ export class ConcurrencyController {
         if (isThrottle(outcome.status)) {
             this.cut(THROTTLE_CUT, sentAt, now);
             return Math.min(outcome.retryAfterMs ?? HOLD_WITHOUT_RETRY_AFTER_MS, MAX_HOLD_MS);
+        }
+        // Graph's warning that the budget is nearly spent: the same cut as a 429, before the 429
+        // (the answer itself came through, so its slot frees at once).
+        if (outcome.throttlePercentage !== undefined && outcome.throttlePercentage >= THROTTLE_WARNING) {
+            this.cut(0.5, sentAt, now);
+            return 0;
         }
         // A transport failure's time says nothing about Graph's latency, and is not a reason to grow.
         if (outcome.status === undefined) return 0;

@@ -11,6 +11,9 @@
  *   except a POST's 504 (a gateway timeout may have reached the service: OutcomeUnknown);
  * - 500, 502: a GET after a backoff; a POST's effect is unknown;
  * - 401: once, with a fresh token (and the claims of a CAE challenge); the second is the answer;
+ *   not for 401 UnknownError with an empty message (an OwnedBy caller that does not own the
+ *   service principal: the token is fine);
+ * - no answer because the body passed MAX_BODY_BYTES: the answer, at once (a GET is not sent again);
  * - 2xx that is not what was expected (HTML, a proxy's JSON): as a 500 (a proxy's page);
  * - 3xx: never followed; any other status: the answer.
  * A wait that does not fit in what is left of the deadline gives up now, with the error the wait
@@ -18,7 +21,7 @@
  */
 import { GraphRequestError, TransportError } from "../errors";
 import { GraphCall, OutcomeUnknown } from "./call";
-import { CallProgress, explainAnswer, ExplainContext, GraphAnswer, infoOf, spent } from "./explain";
+import { CallProgress, explainAnswer, ExplainContext, GraphAnswer, infoOf, isOwnershipRefusal, spent } from "./explain";
 import { isThrottle } from "./limiter";
 import { AttemptOptions, claimsOf, retryAfterMs, transportCause } from "./transport";
 
@@ -68,7 +71,7 @@ export interface Attempt {
 /** What one attempt met. */
 export type Outcome =
     /** No answer: what fetch or the body read threw, where, whether the request reached fetch, and the attempt's time limit. */
-    | ({ kind: "no answer"; attemptLimitMs: number } & Pick<AttemptOptions, "thrown" | "phase" | "sent">)
+    | ({ kind: "no answer"; attemptLimitMs: number } & Pick<AttemptOptions, "thrown" | "phase" | "sent" | "oversized">)
     /** An answer that is not a value: a status other than 2xx, or a 2xx body `readAnswer` found unreadable. */
     | { kind: "answer"; answer: GraphAnswer; unreadable?: Unreadable };
 
@@ -133,6 +136,16 @@ export function decide(attempt: Attempt, outcome: Outcome): Decision {
                   );
             return { giveUp: new OutcomeUnknown(error, attempt.sentAt) };
         }
+        // An oversized answer is not a passing failure: reading it again costs as much and says no more.
+        if (outcome.oversized) {
+            return {
+                giveUp: new GraphRequestError(
+                    { ...infoOf(call), statusCode: outcome.oversized.status },
+                    `It was not read as the job's state. Check what answers for ${context.endpoints.graphEndpoint} (a proxy, a wrong graphEndpoint).`,
+                    `${cause}; ${spent(progress)}`,
+                ),
+            };
+        }
         return retryAfter(backoff, cause, noTime);
     }
 
@@ -153,7 +166,8 @@ export function decide(attempt: Attempt, outcome: Outcome): Decision {
         if (post) return { giveUp: new OutcomeUnknown(error(), attempt.sentAt) };
         return retryAfter(backoff, cause, error);
     }
-    if (answer.status === 401 && !attempt.tokenRefreshed) {
+    // Not for the ownership refusal (401 UnknownError, empty message): the token is fine, a fresh one changes nothing.
+    if (answer.status === 401 && !attempt.tokenRefreshed && !isOwnershipRefusal(answer)) {
         // A revoked token or a claims challenge (CAE): drop the cached token, ask for a fresh one once.
         return { retryAfterMs: 0, refreshToken: { claims: claimsOf(answer.headers) } };
     }

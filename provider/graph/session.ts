@@ -5,7 +5,7 @@ import type { Limits } from "../settings";
 import type { GraphCall } from "./call";
 import { attemptSignal, Deadline, remainingMs, sleepWithin } from "./deadline";
 import type { GraphAnswer } from "./explain";
-import { isThrottle, Limiter, MAX_HOLD_MS } from "./limiter";
+import { isThrottle, Limiter, MAX_HOLD_MS, throttlePercentageOf } from "./limiter";
 import { proxyFetchOptions } from "./proxy";
 import { Attempt, decide, LastFailure, Outcome, outOfTime, readAnswer, RetryContext } from "./retry";
 import { AttemptOptions, BodyReadingHandler, GraphOriginAuthHandler, retryAfterMs } from "./transport";
@@ -47,9 +47,11 @@ export class GraphSession {
      * to do. The loop makes attempts and waits; what each failure means is retry.ts's `decide`.
      */
     async call<T>(call: GraphCall, deadline: Deadline): Promise<T> {
-        const started = Date.now();
+        // Shared by the calls of one action (a POST sent again after a lost answer): errors count them all.
+        const tally = call.tally ?? { attempts: 0, startedAt: Date.now() };
+        const started = tally.startedAt;
         const context: RetryContext = { endpoints: this.endpoints, credential: this.credential, origin: this.origin };
-        let attempts = 0;
+        let attempts = tally.attempts;
         let claims: string | undefined;
         let tokenRefreshed = false;
         const last: LastFailure = {};
@@ -72,7 +74,7 @@ export class GraphSession {
             const limitMs = Math.min(this.limits.requestTimeoutMs, remainingMs(deadline));
             const attemptLimit = attemptSignal(deadline.signal, limitMs);
             const options = new AttemptOptions(token.token, this.origin, attemptLimit.signal);
-            attempts++;
+            tally.attempts = ++attempts;
             const sentAt = Date.now();
             let response: Response | undefined;
             try {
@@ -92,6 +94,7 @@ export class GraphSession {
                 status: response?.status,
                 latencyMs: Date.now() - sentAt,
                 retryAfterMs: response && isThrottle(response.status) ? retryAfterMs(response.headers) : undefined,
+                throttlePercentage: throttlePercentageOf(response?.headers),
             });
 
             let outcome: Outcome;
@@ -105,7 +108,14 @@ export class GraphSession {
                 outcome = { kind: "answer", answer, unreadable: read?.unreadable };
                 last.answer = answer;
             } else {
-                outcome = { kind: "no answer", thrown: options.thrown, phase: options.phase, sent: options.sent, attemptLimitMs: limitMs };
+                outcome = {
+                    kind: "no answer",
+                    thrown: options.thrown,
+                    phase: options.phase,
+                    sent: options.sent,
+                    oversized: options.oversized,
+                    attemptLimitMs: limitMs,
+                };
                 last.answer = undefined;
                 last.thrown = options.thrown;
             }

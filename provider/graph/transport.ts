@@ -13,6 +13,8 @@ export class AttemptOptions implements MiddlewareOptions {
     sent = false;
     /** The whole body, read inside the attempt (the Response itself is left consumed). */
     body = "";
+    /** Set when the body passed MAX_BODY_BYTES: how much was announced or read before it was cut. */
+    oversized?: { bytes: number; announced: boolean; status: number };
     constructor(
         readonly token: string,
         /** The only origin a token may be sent to. */
@@ -60,6 +62,44 @@ export class GraphOriginAuthHandler implements Middleware {
 }
 
 /**
+ * The most of an answer's body that is read. A job is a few KB and a service principal's job list a
+ * few tens: anything near this is not Graph's answer, and reading it whole (a 100 MB body took
+ * 1 GB of memory) is a risk, not information.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Thrown inside the attempt when the body passes MAX_BODY_BYTES; the attempt's `oversized` says how far it got. */
+export class BodyTooLarge extends Error {
+    override name = "BodyTooLarge";
+}
+
+/** The body as text, read up to `limit` bytes; past it the stream is cancelled and BodyTooLarge thrown. */
+async function readCapped(response: Response, limit: number, attempt: AttemptOptions): Promise<string> {
+    const announced = Number(response.headers.get("content-length") ?? "");
+    if (Number.isFinite(announced) && announced > limit) {
+        attempt.oversized = { bytes: announced, announced: true, status: response.status };
+        await response.body?.cancel().catch(() => undefined);
+        throw new BodyTooLarge(`the answer announced ${announced} bytes`);
+    }
+    if (!response.body) return "";
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+        if (bytes > limit) {
+            attempt.oversized = { bytes, announced: false, status: response.status };
+            await reader.cancel().catch(() => undefined);
+            throw new BodyTooLarge(`the answer passed ${limit} bytes`);
+        }
+        chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
  * Reads the whole body inside the attempt. The Graph client reads it only after the middleware
  * chain has returned (GraphResponseHandler), outside any timer: a server that sends headers and
  * then stalls held a call for undici's 300 s body timeout. Read here, the attempt's signal (given to
@@ -85,7 +125,7 @@ export class BodyReadingHandler implements Middleware {
         try {
             // Kept as text on the attempt rather than re-wrapped in a new Response: one stream per
             // request instead of two (ResponseType.RAW hands session.ts the consumed Response).
-            attempt.body = await context.response!.text();
+            attempt.body = await readCapped(context.response!, MAX_BODY_BYTES, attempt);
         } catch (e) {
             attempt.thrown = e;
             throw e;
@@ -119,7 +159,12 @@ export function claimsOf(headers: Headers | undefined): string | undefined {
 }
 
 /** The transport-level cause of a failed attempt, in words (never a token: URLs and codes only). */
-export function transportCause(attempt: Pick<AttemptOptions, "thrown" | "phase">, attemptLimitMs: number, deadlineHit: boolean): string {
+export function transportCause(
+    attempt: Pick<AttemptOptions, "thrown" | "phase" | "oversized">,
+    attemptLimitMs: number,
+    deadlineHit: boolean,
+): string {
+    if (attempt.oversized) return oversizedCause(attempt.oversized);
     const thrown = attempt.thrown as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
     const timedOut = thrown?.name === "TimeoutError" || thrown?.name === "AbortError" || thrown?.name === "DeadlineExceeded";
     const seconds = `${Number((attemptLimitMs / 1000).toFixed(2))} s`;
@@ -142,4 +187,10 @@ export function transportCause(attempt: Pick<AttemptOptions, "thrown" | "phase">
         ? `${code}${what[code] ? ` (${what[code]})` : ""}`
         : thrown?.cause?.message || thrown?.message || thrown?.name || "unknown transport failure";
     return attempt.phase === "body" ? `the body was cut: ${label}` : label;
+}
+
+/** Why an oversized answer was not read, in words. */
+export function oversizedCause(oversized: { bytes: number; announced: boolean }): string {
+    const size = oversized.announced ? `announced ${oversized.bytes} bytes` : `passed ${MAX_BODY_BYTES} bytes`;
+    return `the answer's body ${size}, over the ${MAX_BODY_BYTES / (1024 * 1024)} MiB read at most (a job is a few KB), so it was not read`;
 }

@@ -5,12 +5,43 @@
 import { RestartUnconfirmedError, SyncJobStartError } from "../errors";
 import { backoffMs, OutcomeUnknown, sleepWithin } from "../graph";
 import type { Deadline } from "../graph";
+import { remainingMs } from "../graph/deadline";
 import type { StartPolicy, WaitFor } from "../inputs";
+import { Consents, isInboundApiJob, refusal } from "../safety";
+import { readSettings } from "../settings";
 import type { ClockedRead, JobClient } from "./client";
-import { isRunning, JobView, runBeganAfter } from "./view";
+import { isRunning, JobView, restartShows, runBeganAfter, startShows } from "./view";
 import { jobSeenBy, waitForCycle, WaitOptions, waitUntilActive } from "./waits";
 
-export interface StartOptions extends WaitOptions {
+/**
+ * Reads after a start or restart before what they show counts: right after a successful start
+ * Graph can still show the job Paused (eventual consistency, notes: "Safety facts"), so a read that
+ * shows nothing moved yet is "not yet", read again, a few times, never proof that nothing happened.
+ */
+export const SETTLE_READS = 3;
+/** The most between two settle reads (ENTRA_SYNC_POLL_INTERVAL_SECONDS when shorter). */
+const SETTLE_INTERVAL_MAX_MS = 2000;
+
+/**
+ * Reads (readOnce) until `moved` holds, at most SETTLE_READS times, within the deadline; returns
+ * the last read. A deadline that ends the wait ends the reads too (the last read is returned).
+ */
+export async function settleRead<T>(readOnce: () => Promise<T>, moved: (read: T) => boolean, deadline: Deadline): Promise<T> {
+    let read = await readOnce();
+    for (let reads = 1; reads < SETTLE_READS && !moved(read); reads++) {
+        const wait = Math.min(readSettings(process.env).pollIntervalMs, SETTLE_INTERVAL_MAX_MS);
+        if (wait >= remainingMs(deadline)) break;
+        try {
+            await sleepWithin(wait, deadline.signal);
+        } catch {
+            break;
+        }
+        read = await readOnce();
+    }
+    return read;
+}
+
+export interface StartOptions extends WaitOptions, Consents {
     startPolicy: StartPolicy;
     waitFor: WaitFor;
     /** timeoutSeconds: bounds the reads and the start. */
@@ -43,7 +74,9 @@ export class FailedAfterStart extends SyncJobStartError {
 /**
  * POST start or restart, never twice for one change: when its outcome is unknown (reset, no answer,
  * a gateway's 504 or a proxy's page after it was sent), the job is read, and the POST is sent again
- * only if the job is still not running (the v1.0 page asks not to start a running job).
+ * only if the job is still not running (the v1.0 page asks not to start a running job). Graph may
+ * show the old state for a moment after a start: a read that shows nothing yet is read again
+ * (settleRead) before it counts.
  *
  * A running job proves a start, not a restart: a restart is mostly sent to a running job and leaves
  * it running. Its proof is a provisioning run that began after the POST was sent (a restart begins
@@ -63,23 +96,26 @@ export async function postAtMostOnce(
     // When the first POST whose answer was lost was sent (not when this function began: the token,
     // a request slot and Retry-After waits come first, and a run begun meanwhile is not the restart's).
     let sentAt: number | undefined;
+    // One count for every POST of this action, so that the error says how many were sent and for how long.
+    const tally = { attempts: 0, startedAt: Date.now() };
     for (let attempt = 1; ; attempt++) {
         try {
-            await client.post(action, deadline, body);
+            await client.post(action, deadline, body, tally);
             return undefined;
         } catch (e) {
             if (!(e instanceof OutcomeUnknown)) throw e;
-            sentAt ??= e.sentAt;
+            const since = (sentAt ??= e.sentAt);
+            const confirms = (read: ClockedRead) =>
+                action === "start" ? isRunning(read.job) : runBeganAfter(read.job, since, read.date, read.receivedAt);
             let read: ClockedRead;
             try {
-                read = await client.readWithClock(deadline, `read job after an unanswered ${action}`);
+                read = await settleRead(() => client.readWithClock(deadline, `read job after an unanswered ${action}`), confirms, deadline);
             } catch {
                 // Cannot tell whether it happened: report the POST's own failure (its cause is the truth).
                 throw e.error;
             }
-            const { job, date, receivedAt } = read;
-            if (action === "start" && isRunning(job)) return job;
-            if (action === "restart" && runBeganAfter(job, sentAt, date, receivedAt)) return job;
+            const { job, date } = read;
+            if (confirms(read)) return job;
             if (action === "restart" && isRunning(job)) {
                 throw new RestartUnconfirmedError(
                     e.error,
@@ -99,31 +135,45 @@ export async function postAtMostOnce(
 }
 
 /**
- * GET, POST start unless already running, GET (3 calls; 1 when skipped; 2 under "always"),
- * then optionally poll until Active.
+ * GET, POST start unless already running, GET (3 calls; 1 when skipped), then optionally poll
+ * until Active. The first GET also tells whether the start is safe (../safety.ts): a job
+ * quarantined with TooManyDeletes is not started without allowHeldDeletes. Under "always" with
+ * allowHeldDeletes there is nothing to ask, and no first GET (2 calls).
  */
 export async function startJob(client: JobClient, options: StartOptions): Promise<StartResult> {
     // waitFor "cycle" needs the run before the start (the one not to wait for), so it reads under "always" too.
-    const before = options.startPolicy === "ifNotActive" || options.waitFor === "cycle" ? await client.read(options.deadline) : undefined;
+    const readFirst = options.startPolicy === "ifNotActive" || options.waitFor === "cycle" || options.allowHeldDeletes !== true;
+    const before = readFirst ? await client.read(options.deadline) : undefined;
     // The Graph docs: start only a job that is paused or in quarantine, never one that runs.
     if (before && options.startPolicy === "ifNotActive" && isRunning(before)) {
         if (options.waitFor !== "cycle") return { action: "skipped", job: before };
         try {
-            return { action: "skipped", job: await waitForCycle(client, before.lastRun, options) };
+            return { action: "skipped", job: await waitForCycle(client, before.lastRun, options, undefined, "skip") };
         } catch (e) {
             throw new FailedAfterStart(e as Error, undefined, jobSeenBy(e) ?? before, "skipped");
         }
     }
+    const refused = before && refusal("start", before, options, client.versionedPath);
+    if (refused) throw refused;
     const confirmed = await postAtMostOnce(client, options.deadline, "start");
     return afterPost(client, options, confirmed, before, "started", "read job after start");
 }
 
 /**
- * POST restart, GET (2 calls; 3 under waitFor "cycle", which first reads the run not to wait for),
- * then waitFor's polls. A restart resumes a paused or quarantined job as a start does.
+ * GET, POST restart, GET (3 calls), then waitFor's polls. A restart resumes a paused or quarantined
+ * job as a start does. The first GET tells whether the restart is safe (../safety.ts): not for a job
+ * holding deletions without allowHeldDeletes, nor for an API-driven inbound job that is not running
+ * without allowInboundPurge; with those consents there is nothing to ask, and no first GET (2 calls,
+ * 3 under waitFor "cycle", which reads the run not to wait for).
  */
 export async function restartJob(client: JobClient, options: StartOptions & { restartScope: string }): Promise<StartResult> {
-    const before = options.waitFor === "cycle" ? await client.read(options.deadline) : undefined;
+    const readFirst =
+        options.waitFor === "cycle" ||
+        options.allowHeldDeletes !== true ||
+        (isInboundApiJob({ id: client.target.jobId }) && options.allowInboundPurge !== true);
+    const before = readFirst ? await client.read(options.deadline) : undefined;
+    const refused = before && refusal("restart", before, options, client.versionedPath);
+    if (refused) throw refused;
     const confirmed = await postAtMostOnce(client, options.deadline, "restart", {
         criteria: { resetScope: options.restartScope },
     });
@@ -142,9 +192,18 @@ async function afterPost(
     const startedAt = new Date().toISOString();
     let job: JobView | undefined;
     try {
-        job = confirmed ?? (await client.read(options.deadline, operation));
-        if (options.waitFor === "active") job = await waitUntilActive(client, job, options);
-        if (options.waitFor === "cycle") job = await waitForCycle(client, before?.lastRun, options, job);
+        // A read that shows nothing moved yet is read again (Graph may lag) before it counts.
+        const shows = action === "started" ? startShows : restartShows;
+        job =
+            confirmed ??
+            (await settleRead(
+                () => client.read(options.deadline, operation),
+                (read) => shows(before, read),
+                options.deadline,
+            ));
+        const after = action === "started" ? "start" : "restart";
+        if (options.waitFor === "active") job = await waitUntilActive(client, job, options, after);
+        if (options.waitFor === "cycle") job = await waitForCycle(client, before?.lastRun, options, job, after);
     } catch (e) {
         throw new FailedAfterStart(e as Error, startedAt, jobSeenBy(e) ?? job, action);
     }

@@ -7,7 +7,7 @@ import { GraphRequestError, JobNotFoundError, ServicePrincipalNotFoundError, Syn
 import { backoffMs, OutcomeUnknown, sleepWithin } from "../graph";
 import type { Deadline, GraphCall, GraphSession } from "../graph";
 import type { ApiVersion } from "../inputs";
-import { jobShapeProblem, JobView, toJobView } from "./view";
+import { JobView, notTheJob, toJobView } from "./view";
 
 /** Which job, on which Graph version. */
 export interface JobTarget {
@@ -76,7 +76,9 @@ export class JobClient {
     }
 
     read(deadline: Deadline, operation = "read job"): Promise<JobView> {
-        return this.request<unknown>({ operation, method: "GET", path: this.path, accept: jobShapeProblem }, deadline).then(toJobView);
+        return this.request<unknown>({ operation, method: "GET", path: this.path, accept: notTheJob(this.target.jobId) }, deadline).then(
+            toJobView,
+        );
     }
 
     /** The job, with Graph's `Date` header and when the answer arrived (local clock): Graph's clock against ours. */
@@ -87,7 +89,7 @@ export class JobClient {
                 operation,
                 method: "GET",
                 path: this.path,
-                accept: jobShapeProblem,
+                accept: notTheJob(this.target.jobId),
                 onAnswer: (headers, at) => {
                     clock.date = headers.get("date");
                     clock.receivedAt = at;
@@ -98,9 +100,12 @@ export class JobClient {
         return { job: toJobView(body), ...clock };
     }
 
-    /** One POST start or restart; an unknown outcome is thrown as OutcomeUnknown (the caller reads before sending again). */
-    async post(action: "start" | "restart", deadline: Deadline, body?: unknown): Promise<void> {
-        await this.request<unknown>({ operation: `${action} job`, method: "POST", path: `${this.path}/${action}`, body }, deadline);
+    /**
+     * One POST start or restart; an unknown outcome is thrown as OutcomeUnknown (the caller reads before
+     * sending again). `tally` counts the attempts of every POST of one action, for the error text.
+     */
+    async post(action: "start" | "restart", deadline: Deadline, body?: unknown, tally?: GraphCall["tally"]): Promise<void> {
+        await this.request<unknown>({ operation: `${action} job`, method: "POST", path: `${this.path}/${action}`, body, tally }, deadline);
     }
 
     /** Pauses the job; a job that no longer exists is fine (it is not running either). */
@@ -189,7 +194,7 @@ export class JobClient {
         let first: unknown;
         try {
             return await this.call<unknown>(
-                { operation: "refresh job", method: "GET", path: this.path, accept: jobShapeProblem },
+                { operation: "refresh job", method: "GET", path: this.path, accept: notTheJob(this.target.jobId) },
                 deadline,
             ).then(toJobView);
         } catch (e) {

@@ -1,10 +1,12 @@
 /**
  * The synchronization job as the resource reports it, read from Graph's JSON, and what the provider
- * concludes from one reading (running? a newer run?). Pure: no Graph calls, no clock.
+ * concludes from one reading (running? a newer run? did the action show?). Pure but for the one
+ * stderr note of fields left out: no Graph calls, no clock.
  */
+import { readJobFields, reportRefused } from "../fields";
 import type { LastRun } from "../inputs";
 
-/** The synchronization job as read from Graph (what the resource reports). */
+/** The synchronization job as read from Graph (what the resource reports, and what safety decides on). */
 export interface JobView {
     id: string;
     status?: string;
@@ -13,37 +15,19 @@ export interface JobView {
     /** status.lastExecution: the run in progress (no timeEnded) or the last one. */
     lastRun?: LastRun;
     troubleshootingUrl?: string;
+    templateId?: string;
+    /** QuarantineTooManyDeletesThreshold from the job's settings, when Graph gives it. */
+    deleteThreshold?: string;
 }
 
+/**
+ * A job answer as the resource may use it: fields validated, sentinels absent (../fields.ts); what
+ * was left out is named once on stderr.
+ */
 export function toJobView(body: any): JobView {
-    return {
-        id: String(body?.id ?? ""),
-        status: body?.status?.code ?? undefined,
-        scheduleState: body?.schedule?.state ?? undefined,
-        quarantineReason: body?.status?.quarantine?.reason ?? undefined,
-        lastRun: toLastRun(body?.status?.lastExecution),
-        troubleshootingUrl:
-            typeof body?.status?.troubleshootingUrl === "string" && body.status.troubleshootingUrl
-                ? body.status.troubleshootingUrl
-                : undefined,
-    };
-}
-
-/** Graph's synchronizationTaskExecution as the lastRun output; undefined when the job reports none. */
-export function toLastRun(execution: any): LastRun | undefined {
-    if (!execution || typeof execution !== "object" || typeof execution.timeBegan !== "string") return undefined;
-    const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-    const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
-    const run: LastRun = {
-        state: text(execution.state),
-        timeBegan: text(execution.timeBegan),
-        timeEnded: text(execution.timeEnded),
-        countExported: count(execution.countExported),
-        countEscrowed: count(execution.countEscrowed),
-        errorCode: text(execution.error?.code),
-        errorMessage: text(execution.error?.message),
-    };
-    return Object.fromEntries(Object.entries(run).filter(([, value]) => value !== undefined)) as LastRun;
+    const { fields, refused } = readJobFields(body);
+    reportRefused(refused);
+    return { id: typeof body?.id === "string" ? body.id : "", ...fields };
 }
 
 /** Why a 2xx body is not a synchronization job (a proxy's JSON, an error page), or undefined. */
@@ -53,6 +37,39 @@ export function jobShapeProblem(body: unknown): string | undefined {
         return "JSON without a synchronization job's id and status.code";
     }
     return undefined;
+}
+
+/**
+ * Why a 2xx body is not the job asked for: not a job at all, or another job (its id is not the
+ * jobId asked for: a misrouted or cached answer). Either way it is not state.
+ */
+export function notTheJob(jobId: string): (body: unknown) => string | undefined {
+    return (body) => {
+        const problem = jobShapeProblem(body);
+        if (problem) return problem;
+        const id = (body as { id: string }).id;
+        // Graph matches ids without regard to case, so an answer in another case is the same job.
+        if (id.toLowerCase() !== jobId.toLowerCase())
+            return `the JSON of another job (id ${JSON.stringify(id.slice(0, 120))}, not ${jobId})`;
+        return undefined;
+    };
+}
+
+/** Whether a read after a start shows it: the job runs, or its state is not the one read before it. */
+export function startShows(before: JobView | undefined, job: JobView): boolean {
+    if (!before || isRunning(job)) return true;
+    return job.status !== before.status || job.scheduleState !== before.scheduleState || job.quarantineReason !== before.quarantineReason;
+}
+
+/** Whether a read after a restart shows it: a run other than the one read before it, or another state. */
+export function restartShows(before: JobView | undefined, job: JobView): boolean {
+    if (!before) return true;
+    return (
+        job.lastRun?.timeBegan !== before.lastRun?.timeBegan ||
+        job.status !== before.status ||
+        job.scheduleState !== before.scheduleState ||
+        job.quarantineReason !== before.quarantineReason
+    );
 }
 
 /** A job Graph says is running: both status and schedule Active. */

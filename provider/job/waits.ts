@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from "timers/promises";
 import { JobQuarantinedError, RunFailedError, WaitTimeoutError } from "../errors";
+import { heldDeletionsSeen } from "../safety";
 import type { Deadline } from "../graph";
 import type { LastRun } from "../inputs";
 import type { JobClient } from "./client";
@@ -25,12 +26,25 @@ export function jobSeenBy(error: unknown): JobView | undefined {
     return (error as { job?: JobView })?.job;
 }
 
+/** What a quarantine seen while waiting fails with: the held-deletions message for TooManyDeletes. */
+export function quarantineSeen(client: JobClient, job: JobView, after: "start" | "restart" | "skip"): Error {
+    return (
+        heldDeletionsSeen(job, client.versionedPath, after) ??
+        new JobQuarantinedError(client.versionedPath, job.quarantineReason ?? "Unknown")
+    );
+}
+
 /** Polls until the job is Active; a quarantine or the wait timeout throws. */
-export async function waitUntilActive(client: JobClient, first: JobView, options: WaitOptions): Promise<JobView> {
+export async function waitUntilActive(
+    client: JobClient,
+    first: JobView,
+    options: WaitOptions,
+    after: "start" | "restart" = "start",
+): Promise<JobView> {
     const deadline = Date.now() + options.waitTimeoutSeconds * MS_PER_SECOND;
     let job = first;
     for (;;) {
-        if (job.status === "Quarantine") throw new JobQuarantinedError(client.versionedPath, job.quarantineReason ?? "Unknown");
+        if (job.status === "Quarantine") throw quarantineSeen(client, job, after);
         if (isRunning(job)) return job;
         if (Date.now() + options.pollIntervalMs > deadline) {
             throw new WaitTimeoutError(
@@ -55,12 +69,13 @@ export async function waitForCycle(
     baseline: LastRun | undefined,
     options: WaitOptions,
     first?: JobView,
+    after: "start" | "restart" | "skip" = "start",
 ): Promise<JobView> {
     const path = client.versionedPath;
     const ends = Date.now() + options.waitTimeoutSeconds * MS_PER_SECOND;
     let job = first ?? (await client.read(options.waitDeadline, "wait for provisioning cycle"));
     for (;;) {
-        if (job.status === "Quarantine") throw new JobQuarantinedError(path, job.quarantineReason ?? "Unknown");
+        if (job.status === "Quarantine") throw quarantineSeen(client, job, after);
         const run = job.lastRun;
         if (run?.timeEnded && isLaterRun(run, baseline)) {
             if (run.state === "Failed")

@@ -38,6 +38,9 @@ const INPUT_TYPES: Record<InputName, PropertyType> = {
     timeoutSeconds: "number",
     ensureActive: "boolean",
     onDelete: "string",
+    allowHeldDeletes: "boolean",
+    allowFullResync: "boolean",
+    allowInboundPurge: "boolean",
     environment: "string",
     apiVersion: "string",
     graphEndpoint: "string",
@@ -45,6 +48,7 @@ const INPUT_TYPES: Record<InputName, PropertyType> = {
 };
 
 const OUTPUT_TYPES: Record<OutputName, PropertyType> = {
+    instanceId: "string",
     status: "string",
     scheduleState: "string",
     quarantineReason: "string",
@@ -71,6 +75,31 @@ const ALWAYS_IN_OUTPUTS: (InputName | OutputName)[] = [
     "apiVersion",
     "startCount",
 ];
+
+/**
+ * Rows the README's Inputs table does not have yet (name → [type, default, meaning], as its columns).
+ * A stopgap, not a second source: an input listed here and in the README fails the build, so the
+ * entry goes once the README has the row.
+ */
+const NOT_YET_IN_README: Partial<Record<InputName, [string, string, string]>> = {
+    allowHeldDeletes: [
+        "`boolean`",
+        "`false`",
+        "allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it",
+    ],
+    allowFullResync: ["`boolean`", "`false`", "allows a `restartScope` with `Full` (breaks the links between source and target objects)"],
+    allowInboundPurge: [
+        "`boolean`",
+        "`false`",
+        "allows restarting an API-driven inbound job that is not running (purges the data uploaded before it)",
+    ],
+};
+
+/** Outputs that are the provider's bookkeeping, not in the README's Outputs table. */
+const INTERNAL_OUTPUTS: Partial<Record<OutputName, string>> = {
+    instanceId:
+        "Random, made at create: tells this resource from another on the same job (a replace's new one). The provider's bookkeeping.",
+};
 
 /** What the plugin adds to a README description (where the plugin behaves better than a dynamic resource can). */
 const PLUGIN_NOTES: Partial<Record<InputName, string>> = {
@@ -154,9 +183,20 @@ function typeSpec(type: PropertyType): Record<string, unknown> {
  * the SDKs register resources with it, so the engine loads this plugin at this version.
  */
 export function buildSchema(readme: string, version: string): Record<string, unknown> {
-    const inputRows = describe(markdownTable(readme, "Inputs"), INPUT_NAMES, "Inputs");
+    const readmeInputs = markdownTable(readme, "Inputs");
+    const doubled = readmeInputs.flatMap((row) => row.names).filter((name) => name in NOT_YET_IN_README);
+    if (doubled.length)
+        throw new Error(
+            `README.md's Inputs table now has ${doubled.join(", ")}: remove them from NOT_YET_IN_README (provider/plugin/schema.ts)`,
+        );
+    const supplement = Object.entries(NOT_YET_IN_README).map(([name, cells]) => ({ names: [name], cells: [`\`${name}\``, ...cells!] }));
+    const inputRows = describe([...readmeInputs, ...supplement], INPUT_NAMES, "Inputs");
     const outputNames = Object.keys(OUTPUT_TYPES) as OutputName[];
-    const outputRows = describe(markdownTable(readme, "Outputs"), outputNames, "Outputs");
+    const outputRows = describe(
+        markdownTable(readme, "Outputs"),
+        outputNames.filter((name) => !(name in INTERNAL_OUTPUTS)),
+        "Outputs",
+    );
 
     const inputProperties: Record<string, unknown> = {};
     for (const name of INPUT_NAMES) {
@@ -178,6 +218,10 @@ export function buildSchema(readme: string, version: string): Record<string, unk
         properties[name] = spec;
     }
     for (const name of outputNames) {
+        if (INTERNAL_OUTPUTS[name]) {
+            properties[name] = { ...typeSpec(OUTPUT_TYPES[name]), description: INTERNAL_OUTPUTS[name] };
+            continue;
+        }
         const rowNames = markdownTable(readme, "Outputs").find((row) => row.names.includes(name))!.names;
         const meaning = outputRows[name][1];
         // A row that names several outputs ("`restartedAt`, `restartCount` | the same for restart POSTs") says which it covers.

@@ -47,6 +47,18 @@ export class SyncJobStart extends pulumi.CustomResource {
     }
 
     /**
+     * allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+     */
+    declare public readonly allowFullResync: pulumi.Output<boolean | undefined>;
+    /**
+     * allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+     */
+    declare public readonly allowHeldDeletes: pulumi.Output<boolean | undefined>;
+    /**
+     * allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+     */
+    declare public readonly allowInboundPurge: pulumi.Output<boolean | undefined>;
+    /**
      * Graph version. Default: `"v1.0"`.
      */
     declare public readonly apiVersion: pulumi.Output<string>;
@@ -66,6 +78,10 @@ export class SyncJobStart extends pulumi.CustomResource {
      * overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
      */
     declare public readonly graphEndpoint: pulumi.Output<string | undefined>;
+    /**
+     * Random, made at create: tells this resource from another on the same job (a replace's new one). The provider's bookkeeping.
+     */
+    declare public /*out*/ readonly instanceId: pulumi.Output<string | undefined>;
     /**
      * the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
      */
@@ -164,6 +180,9 @@ export class SyncJobStart extends pulumi.CustomResource {
             if (args?.servicePrincipalId === undefined && !opts.urn) {
                 throw new Error("Missing required property 'servicePrincipalId'");
             }
+            resourceInputs["allowFullResync"] = args?.allowFullResync;
+            resourceInputs["allowHeldDeletes"] = args?.allowHeldDeletes;
+            resourceInputs["allowInboundPurge"] = args?.allowInboundPurge;
             resourceInputs["apiVersion"] = args?.apiVersion;
             resourceInputs["authorityHost"] = args?.authorityHost;
             resourceInputs["ensureActive"] = args?.ensureActive;
@@ -179,6 +198,7 @@ export class SyncJobStart extends pulumi.CustomResource {
             resourceInputs["triggers"] = args?.triggers;
             resourceInputs["waitFor"] = args?.waitFor;
             resourceInputs["waitTimeoutSeconds"] = args?.waitTimeoutSeconds;
+            resourceInputs["instanceId"] = undefined /*out*/;
             resourceInputs["lastAction"] = undefined /*out*/;
             resourceInputs["lastRun"] = undefined /*out*/;
             resourceInputs["quarantineReason"] = undefined /*out*/;
@@ -190,11 +210,15 @@ export class SyncJobStart extends pulumi.CustomResource {
             resourceInputs["status"] = undefined /*out*/;
             resourceInputs["troubleshootingUrl"] = undefined /*out*/;
         } else {
+            resourceInputs["allowFullResync"] = undefined /*out*/;
+            resourceInputs["allowHeldDeletes"] = undefined /*out*/;
+            resourceInputs["allowInboundPurge"] = undefined /*out*/;
             resourceInputs["apiVersion"] = undefined /*out*/;
             resourceInputs["authorityHost"] = undefined /*out*/;
             resourceInputs["ensureActive"] = undefined /*out*/;
             resourceInputs["environment"] = undefined /*out*/;
             resourceInputs["graphEndpoint"] = undefined /*out*/;
+            resourceInputs["instanceId"] = undefined /*out*/;
             resourceInputs["jobId"] = undefined /*out*/;
             resourceInputs["lastAction"] = undefined /*out*/;
             resourceInputs["lastRun"] = undefined /*out*/;
@@ -225,6 +249,18 @@ export class SyncJobStart extends pulumi.CustomResource {
  * The set of arguments for constructing a SyncJobStart resource.
  */
 export interface SyncJobStartArgs {
+    /**
+     * allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+     */
+    allowFullResync?: pulumi.Input<boolean | undefined>;
+    /**
+     * allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+     */
+    allowHeldDeletes?: pulumi.Input<boolean | undefined>;
+    /**
+     * allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+     */
+    allowInboundPurge?: pulumi.Input<boolean | undefined>;
     /**
      * Graph version. Default: `"v1.0"`.
      */

@@ -51,7 +51,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
         stack = await startTestStack(emu);
         const job = emu.addJob(emu.seed.servicePrincipalId, {
             state: "Quarantine",
-            afterStart: { kind: "requarantine", ms: 100, reason: "TooManyDeletes" },
+            afterStart: { kind: "requarantine", ms: 100, reason: "EncounteredEscrowProportionThreshold" },
         });
         const spec: ResourceSpec = {
             name: "resume",
@@ -67,7 +67,7 @@ describe("engine protocol: faults, bad input and secrets", function () {
         assert.strictEqual(step.ok, false);
         assert.match(
             step.error!,
-            /job was started, then: wait for job failed: \/v1\.0\/servicePrincipals\/\S+ is in quarantine again after the start \(reason TooManyDeletes\)/,
+            /job was started, then: wait for job failed: \/v1\.0\/servicePrincipals\/\S+ is in quarantine again after the start \(reason EncounteredEscrowProportionThreshold\)/,
         );
         const outs = stack.outputs("resume");
         assert.deepStrictEqual([outs.lastAction, outs.startCount, outs.triggers], ["started", 1, { v: 1 }]);

@@ -41,9 +41,11 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
             { ...lastRun, timeBegan: typeof lastRun.timeBegan },
             { timeBegan: "string", countExported: 10, countEscrowed: 0 },
         );
+        assert.match(String(outs.instanceId), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
         assert.deepStrictEqual(
-            { ...outs, startedAt: "<time>", lastRun: "<run>" },
+            { ...outs, startedAt: "<time>", lastRun: "<run>", instanceId: "<uuid>" },
             {
+                instanceId: "<uuid>",
                 servicePrincipalId: emu.seed.servicePrincipalId,
                 jobId: emu.seed.pausedJobId,
                 triggers: { schema: 1, secret: "v1" },
@@ -56,6 +58,9 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
                 timeoutSeconds: 120,
                 ensureActive: false,
                 onDelete: "none",
+                allowHeldDeletes: false,
+                allowFullResync: false,
+                allowInboundPurge: false,
                 apiVersion: "v1.0",
                 status: "Active",
                 scheduleState: "Active",
@@ -96,7 +101,7 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         assert.deepStrictEqual([emu.count({ kind: "token" }), stack.outputs("resume").startCount], [1, 2]);
     });
 
-    it("skips the start (1 call) when the job already runs; always starts with 2 calls", async () => {
+    it("skips the start (1 call) when the job already runs; always reads (is it holding deletions?) and starts: 3 calls, 2 with allowHeldDeletes", async () => {
         emu.setJobState(emu.seed.servicePrincipalId, emu.seed.pausedJobId, "Active");
         await stack.up([resume()]);
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"]);
@@ -107,8 +112,13 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
 
         emu.clearLog();
         await stack.up([resume({ startPolicy: "always", triggers: { secret: "v3" } })]);
-        assert.deepStrictEqual(emu.graphCalls(), ["POST start", "GET getJob"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
         assert.deepStrictEqual([stack.outputs("resume").lastAction, stack.outputs("resume").startCount], ["started", 1]);
+
+        emu.clearLog();
+        await stack.up([resume({ startPolicy: "always", allowHeldDeletes: true, triggers: { secret: "v4" } })]);
+        assert.deepStrictEqual(emu.graphCalls(), ["POST start", "GET getJob"]);
+        assert.deepStrictEqual([stack.outputs("resume").lastAction, stack.outputs("resume").startCount], ["started", 2]);
     });
 
     it("changing settings only is an update without a Graph call; changing jobId replaces", async () => {
@@ -135,7 +145,7 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         await stack.up([spec]);
         assert.deepStrictEqual([stack.outputs("resume").status, stack.outputs("resume").quarantineReason], ["Active", undefined]);
 
-        emu.setJobState(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId, "Quarantine", "TooManyDeletes");
+        emu.setJobState(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId, "Quarantine", "EncounteredEscrowProportionThreshold");
         emu.clearLog();
         const refreshed = await stack.refresh();
         assert.deepStrictEqual(
@@ -145,7 +155,7 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob"]);
         assert.deepStrictEqual(
             [stack.outputs("resume").status, stack.outputs("resume").quarantineReason],
-            ["Quarantine", "TooManyDeletes"],
+            ["Quarantine", "EncounteredEscrowProportionThreshold"],
         );
 
         emu.clearLog();

@@ -140,7 +140,7 @@ describe("refresh keeps state on a doubt; azuread 6 id forms; a rename does not 
         emu.clearLog();
         const steps = await stack.up([spec("new", { onDelete: "pause", startPolicy: "always" })]);
         assert.deepStrictEqual(summary(steps), ["create new", "delete old"]);
-        assert.deepStrictEqual(emu.graphCalls(), ["POST start", "GET getJob"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
         const job = emu.job(emu.seed.servicePrincipalId, emu.seed.pausedJobId)!;
         assert.strictEqual(job.statusCode, "Active");
         assert.strictEqual(job.starts, 2);

@@ -42,16 +42,16 @@ describe("engine protocol: restart and the provisioning cycle", function () {
         assert.deepStrictEqual(emu.requests, []);
 
         assert.deepStrictEqual(summary(await stack.up([spec(jobId, { restartTriggers: { mappings: "b" } })])), ["update sync"]);
-        assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "GET getJob"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST restart", "GET getJob"]);
         assert.deepStrictEqual([job.starts, job.restarts, job.lastResetScope], [1, 1, "Watermark, Escrows, QuarantineState"]);
         outs = stack.outputs("sync");
         assert.deepStrictEqual([outs.lastAction, outs.restartCount, outs.startCount], ["restarted", 1, 1]);
         assert.ok(typeof outs.restartedAt === "string" && !Number.isNaN(Date.parse(outs.restartedAt as string)));
 
         emu.clearLog();
-        const both = { triggers: { secret: 2 }, restartTriggers: { mappings: "c" }, restartScope: " full " };
+        const both = { triggers: { secret: 2 }, restartTriggers: { mappings: "c" }, restartScope: " full ", allowFullResync: true };
         assert.deepStrictEqual(summary(await stack.up([spec(jobId, both)])), ["update sync"]);
-        assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "GET getJob"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST restart", "GET getJob"]);
         assert.deepStrictEqual([job.starts, job.restarts, job.lastResetScope], [1, 2, "Full"]);
         assert.deepStrictEqual(stack.outputs("sync").restartScope, "Full");
 
@@ -67,7 +67,7 @@ describe("engine protocol: restart and the provisioning cycle", function () {
         emu.inject({ fault: { kind: "processThenReset" }, routes: ["restart"], times: 1 });
         const steps = await stack.up([spec(jobId, { restartTriggers: 2 })]);
         assert.deepStrictEqual(summary(steps), ["update sync"]);
-        assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "GET getJob"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST restart", "GET getJob"]);
         assert.strictEqual(emu.job(sp(), jobId)!.restarts, 1);
         assert.deepStrictEqual([stack.outputs("sync").lastAction, stack.outputs("sync").restartCount], ["restarted", 1]);
     });
@@ -90,13 +90,13 @@ describe("engine protocol: restart and the provisioning cycle", function () {
             ),
         );
         assert.doesNotMatch(step.error!, /the job is read before it is sent again/);
-        assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "GET getJob"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST restart", "GET getJob", "GET getJob", "GET getJob"]);
         assert.strictEqual(emu.job(sp(), job.id)!.restarts, 0);
         assert.deepStrictEqual([stack.outputs("sync").lastAction, stack.outputs("sync").restartCount], ["skipped", 0]);
 
         emu.clearLog();
         assert.deepStrictEqual(summary(await stack.up([spec(job.id, { restartTriggers: 2 })])), ["update sync"]);
-        assert.deepStrictEqual(emu.graphCalls(), ["POST restart", "GET getJob"]);
+        assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST restart", "GET getJob"]);
         assert.strictEqual(emu.job(sp(), job.id)!.restarts, 1);
         assert.deepStrictEqual([stack.outputs("sync").lastAction, stack.outputs("sync").restartCount], ["restarted", 1]);
     });

@@ -122,7 +122,7 @@ describe("entra-sync-emulator --fault", function () {
         assert.strictEqual(await new Promise<number | null>((r) => bad.once("exit", r)), 2);
         assert.match(
             badErr,
-            /^entra-sync-emulator: --fault start:rst: unknown fault rst \(one of status, latency, hang, reset, close, cutBody, stallBody, headersThenSilence, processThenReset, processThenHang, html, empty, redirect, unauthorized\); write ROUTE:KIND\[=ARG\]\[:TIMES\]/,
+            /^entra-sync-emulator: --fault start:rst: unknown fault rst \(one of status, latency, hang, reset, close, cutBody, stallBody, headersThenSilence, processThenReset, processThenHang, html, empty, redirect, unauthorized, throttleWarning, otherJob, oversized\); write ROUTE:KIND\[=ARG\]\[:TIMES\]/,
         );
     });
 });

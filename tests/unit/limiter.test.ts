@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as fc from "fast-check";
-import { ConcurrencyController, Limiter, MAX_HOLD_MS, Slot } from "../../provider/graph/limiter";
+import { ConcurrencyController, Limiter, MAX_HOLD_MS, Slot, throttlePercentageOf } from "../../provider/graph/limiter";
 
 /** Feeds `n` answers of `latencyMs`, each with the limit's worth in flight, one ms apart. */
 function feed(c: ConcurrencyController, n: number, latencyMs: number, status = 200, start = 0): number {
@@ -38,6 +38,26 @@ describe("limiter: the adaptive limit (controller)", () => {
             c.observe({ status, latencyMs: 10 }, 1020, 32);
             assert.strictEqual(c.limit, 16);
         }
+    });
+
+    it("halves on x-ms-throttle-limit-percentage of 0.8 or more (once per round), frees the slot at once, and ends slow start; below 0.8 it grows", () => {
+        const c = new ConcurrencyController(256, 64);
+        assert.strictEqual(c.observe({ status: 200, latencyMs: 10, throttlePercentage: 0.79 }, 1000, 64), 0);
+        assert.strictEqual(c.limit, 65);
+        assert.strictEqual(c.observe({ status: 200, latencyMs: 10, throttlePercentage: 0.8 }, 1001, 65), 0);
+        assert.strictEqual(c.limit, 32);
+        c.observe({ status: 200, latencyMs: 10, throttlePercentage: 1.4 }, 1002, 32);
+        assert.strictEqual(c.limit, 32, "sent before the cut: same round");
+        c.observe({ status: 200, latencyMs: 10, throttlePercentage: 1.4 }, 1020, 32);
+        assert.strictEqual(c.limit, 16);
+        feed(c, 16, 10, 200, 2000);
+        assert.ok(c.limit > 16.9 && c.limit < 17.1, `additive growth after the warning, not slow start: ${c.limit}`);
+        assert.deepStrictEqual(
+            [" 0.95", "1.8", "", "x", "-1", null].map((v) =>
+                throttlePercentageOf(new Headers(v === null ? {} : { "x-ms-throttle-limit-percentage": v })),
+            ),
+            [0.95, 1.8, undefined, undefined, undefined, undefined],
+        );
     });
 
     it("holds a throttled slot at most MAX_HOLD_MS, however long Retry-After is", () => {

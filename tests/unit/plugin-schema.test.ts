@@ -27,10 +27,12 @@ describe("plugin schema", () => {
         const rows = markdownTable(README, "Inputs");
         for (const row of rows) {
             const [, , defaultValue, meaning] = row.cells;
-            const description: string = resource.inputProperties[row.names[0]].description;
-            assert.ok(description.startsWith(meaning), `${row.names[0]}: ${description}`);
-            if (defaultValue !== "required" && defaultValue !== "none")
-                assert.ok(description.includes(`Default: ${defaultValue}`), description);
+            for (const name of row.names) {
+                const description: string = resource.inputProperties[name].description;
+                assert.ok(description.startsWith(meaning), `${name}: ${description}`);
+                if (defaultValue !== "required" && defaultValue !== "none")
+                    assert.ok(description.includes(`Default: ${defaultValue}`), description);
+            }
         }
         assert.strictEqual(resource.inputProperties.triggers.$ref, "pulumi.json#/Any");
         assert.deepStrictEqual(resource.requiredInputs, ["servicePrincipalId", "jobId"]);
@@ -44,9 +46,22 @@ describe("plugin schema", () => {
     });
 
     it("outputs are the inputs plus the README's Outputs table, each described by it", () => {
-        const outputNames = markdownTable(README, "Outputs").flatMap((row) => row.names);
-        assert.deepStrictEqual(Object.keys(resource.properties), [...INPUT_NAMES, ...outputNames]);
-        assert.strictEqual(resource.properties.restartCount.description, "`restartedAt`, `restartCount`: the same for restart POSTs.");
+        const rows = markdownTable(README, "Outputs");
+        const outputNames = rows.flatMap((row) => row.names);
+        // instanceId is the provider's bookkeeping, not in the README's table.
+        assert.deepStrictEqual(
+            Object.keys(resource.properties)
+                .filter((name) => name !== "instanceId")
+                .sort(),
+            [...INPUT_NAMES, ...outputNames].sort(),
+        );
+        for (const row of rows.filter((r) => r.names.length > 1)) {
+            for (const name of row.names)
+                assert.strictEqual(
+                    resource.properties[name].description,
+                    `${row.names.map((n) => `\`${n}\``).join(", ")}: ${row.cells[1]}.`,
+                );
+        }
         assert.strictEqual(resource.properties.lastRun.$ref, "#/types/entrasync:index:LastRun");
     });
 

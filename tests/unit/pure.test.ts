@@ -145,7 +145,7 @@ describe("check: inputs", () => {
                 authorityHost:
                     "must not carry credentials in the URL; configure the credential through azuread:* config, ARM_* or AZURE_* variables",
                 trigers:
-                    "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, restartTriggers, restartScope, startPolicy, waitFor, waitTimeoutSeconds, timeoutSeconds, ensureActive, onDelete, environment, apiVersion, graphEndpoint, authorityHost",
+                    "is not an input of SyncJobStart; known inputs: servicePrincipalId, jobId, triggers, restartTriggers, restartScope, startPolicy, waitFor, waitTimeoutSeconds, timeoutSeconds, ensureActive, onDelete, allowHeldDeletes, allowFullResync, allowInboundPurge, environment, apiVersion, graphEndpoint, authorityHost",
             },
         );
         assert.match(failuresOf({ jobId: JOB }).servicePrincipalId, /^is required/);

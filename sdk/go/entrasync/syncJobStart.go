@@ -16,6 +16,12 @@ import (
 type SyncJobStart struct {
 	pulumi.CustomResourceState
 
+	// allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+	AllowFullResync pulumi.BoolPtrOutput `pulumi:"allowFullResync"`
+	// allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+	AllowHeldDeletes pulumi.BoolPtrOutput `pulumi:"allowHeldDeletes"`
+	// allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+	AllowInboundPurge pulumi.BoolPtrOutput `pulumi:"allowInboundPurge"`
 	// Graph version. Default: `"v1.0"`.
 	ApiVersion pulumi.StringOutput `pulumi:"apiVersion"`
 	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
@@ -26,6 +32,8 @@ type SyncJobStart struct {
 	Environment pulumi.StringPtrOutput `pulumi:"environment"`
 	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 	GraphEndpoint pulumi.StringPtrOutput `pulumi:"graphEndpoint"`
+	// Random, made at create: tells this resource from another on the same job (a replace's new one). The provider's bookkeeping.
+	InstanceId pulumi.StringPtrOutput `pulumi:"instanceId"`
 	// the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
 	JobId pulumi.StringOutput `pulumi:"jobId"`
 	// `started`, `restarted` or `skipped`, for the last create/update that acted.
@@ -120,6 +128,12 @@ func SyncJobStartExists(ctx *pulumi.Context,
 }
 
 type syncJobStartArgs struct {
+	// allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+	AllowFullResync *bool `pulumi:"allowFullResync"`
+	// allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+	AllowHeldDeletes *bool `pulumi:"allowHeldDeletes"`
+	// allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+	AllowInboundPurge *bool `pulumi:"allowInboundPurge"`
 	// Graph version. Default: `"v1.0"`.
 	ApiVersion *string `pulumi:"apiVersion"`
 	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
@@ -154,6 +168,12 @@ type syncJobStartArgs struct {
 
 // The set of arguments for constructing a SyncJobStart resource.
 type SyncJobStartArgs struct {
+	// allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+	AllowFullResync pulumi.BoolPtrInput
+	// allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+	AllowHeldDeletes pulumi.BoolPtrInput
+	// allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+	AllowInboundPurge pulumi.BoolPtrInput
 	// Graph version. Default: `"v1.0"`.
 	ApiVersion pulumi.StringPtrInput
 	// overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
@@ -223,6 +243,21 @@ func (o SyncJobStartOutput) ToSyncJobStartOutputWithContext(ctx context.Context)
 	return o
 }
 
+// allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+func (o SyncJobStartOutput) AllowFullResync() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *SyncJobStart) pulumi.BoolPtrOutput { return v.AllowFullResync }).(pulumi.BoolPtrOutput)
+}
+
+// allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+func (o SyncJobStartOutput) AllowHeldDeletes() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *SyncJobStart) pulumi.BoolPtrOutput { return v.AllowHeldDeletes }).(pulumi.BoolPtrOutput)
+}
+
+// allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+func (o SyncJobStartOutput) AllowInboundPurge() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *SyncJobStart) pulumi.BoolPtrOutput { return v.AllowInboundPurge }).(pulumi.BoolPtrOutput)
+}
+
 // Graph version. Default: `"v1.0"`.
 func (o SyncJobStartOutput) ApiVersion() pulumi.StringOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringOutput { return v.ApiVersion }).(pulumi.StringOutput)
@@ -246,6 +281,11 @@ func (o SyncJobStartOutput) Environment() pulumi.StringPtrOutput {
 // overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
 func (o SyncJobStartOutput) GraphEndpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.GraphEndpoint }).(pulumi.StringPtrOutput)
+}
+
+// Random, made at create: tells this resource from another on the same job (a replace's new one). The provider's bookkeeping.
+func (o SyncJobStartOutput) InstanceId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SyncJobStart) pulumi.StringPtrOutput { return v.InstanceId }).(pulumi.StringPtrOutput)
 }
 
 // the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.

@@ -22,6 +22,9 @@ class SyncJobStartArgs:
     def __init__(__self__, *,
                  job_id: pulumi.Input[_builtins.str],
                  service_principal_id: pulumi.Input[_builtins.str],
+                 allow_full_resync: pulumi.Input[Optional[_builtins.bool]] = None,
+                 allow_held_deletes: pulumi.Input[Optional[_builtins.bool]] = None,
+                 allow_inbound_purge: pulumi.Input[Optional[_builtins.bool]] = None,
                  api_version: pulumi.Input[Optional[_builtins.str]] = None,
                  authority_host: pulumi.Input[Optional[_builtins.str]] = None,
                  ensure_active: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -40,6 +43,9 @@ class SyncJobStartArgs:
 
         :param pulumi.Input[_builtins.str] job_id: the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
         :param pulumi.Input[_builtins.str] service_principal_id: object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
+        :param pulumi.Input[_builtins.bool] allow_full_resync: allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_held_deletes: allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_inbound_purge: allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
         :param pulumi.Input[_builtins.str] api_version: Graph version. Default: `"v1.0"`.
         :param pulumi.Input[_builtins.str] authority_host: overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         :param pulumi.Input[_builtins.bool] ensure_active: when a refresh finds the job `Paused` or in `Quarantine`, the next `up` starts it. Default: `false`.
@@ -56,6 +62,12 @@ class SyncJobStartArgs:
         """
         pulumi.set(__self__, "job_id", job_id)
         pulumi.set(__self__, "service_principal_id", service_principal_id)
+        if allow_full_resync is not None:
+            pulumi.set(__self__, "allow_full_resync", allow_full_resync)
+        if allow_held_deletes is not None:
+            pulumi.set(__self__, "allow_held_deletes", allow_held_deletes)
+        if allow_inbound_purge is not None:
+            pulumi.set(__self__, "allow_inbound_purge", allow_inbound_purge)
         if api_version is not None:
             pulumi.set(__self__, "api_version", api_version)
         if authority_host is not None:
@@ -106,6 +118,42 @@ class SyncJobStartArgs:
     @service_principal_id.setter
     def service_principal_id(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "service_principal_id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="allowFullResync")
+    def allow_full_resync(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+        """
+        return pulumi.get(self, "allow_full_resync")
+
+    @allow_full_resync.setter
+    def allow_full_resync(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "allow_full_resync", value)
+
+    @_builtins.property
+    @pulumi.getter(name="allowHeldDeletes")
+    def allow_held_deletes(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+        """
+        return pulumi.get(self, "allow_held_deletes")
+
+    @allow_held_deletes.setter
+    def allow_held_deletes(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "allow_held_deletes", value)
+
+    @_builtins.property
+    @pulumi.getter(name="allowInboundPurge")
+    def allow_inbound_purge(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+        """
+        return pulumi.get(self, "allow_inbound_purge")
+
+    @allow_inbound_purge.setter
+    def allow_inbound_purge(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "allow_inbound_purge", value)
 
     @_builtins.property
     @pulumi.getter(name="apiVersion")
@@ -270,6 +318,9 @@ class SyncJobStart(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 allow_full_resync: pulumi.Input[Optional[_builtins.bool]] = None,
+                 allow_held_deletes: pulumi.Input[Optional[_builtins.bool]] = None,
+                 allow_inbound_purge: pulumi.Input[Optional[_builtins.bool]] = None,
                  api_version: pulumi.Input[Optional[_builtins.str]] = None,
                  authority_host: pulumi.Input[Optional[_builtins.str]] = None,
                  ensure_active: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -291,6 +342,9 @@ class SyncJobStart(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.bool] allow_full_resync: allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_held_deletes: allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_inbound_purge: allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
         :param pulumi.Input[_builtins.str] api_version: Graph version. Default: `"v1.0"`.
         :param pulumi.Input[_builtins.str] authority_host: overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         :param pulumi.Input[_builtins.bool] ensure_active: when a refresh finds the job `Paused` or in `Quarantine`, the next `up` starts it. Default: `false`.
@@ -331,6 +385,9 @@ class SyncJobStart(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 allow_full_resync: pulumi.Input[Optional[_builtins.bool]] = None,
+                 allow_held_deletes: pulumi.Input[Optional[_builtins.bool]] = None,
+                 allow_inbound_purge: pulumi.Input[Optional[_builtins.bool]] = None,
                  api_version: pulumi.Input[Optional[_builtins.str]] = None,
                  authority_host: pulumi.Input[Optional[_builtins.str]] = None,
                  ensure_active: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -355,6 +412,9 @@ class SyncJobStart(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = SyncJobStartArgs.__new__(SyncJobStartArgs)
 
+            __props__.__dict__["allow_full_resync"] = allow_full_resync
+            __props__.__dict__["allow_held_deletes"] = allow_held_deletes
+            __props__.__dict__["allow_inbound_purge"] = allow_inbound_purge
             __props__.__dict__["api_version"] = api_version
             __props__.__dict__["authority_host"] = authority_host
             __props__.__dict__["ensure_active"] = ensure_active
@@ -374,6 +434,7 @@ class SyncJobStart(pulumi.CustomResource):
             __props__.__dict__["triggers"] = triggers
             __props__.__dict__["wait_for"] = wait_for
             __props__.__dict__["wait_timeout_seconds"] = wait_timeout_seconds
+            __props__.__dict__["instance_id"] = None
             __props__.__dict__["last_action"] = None
             __props__.__dict__["last_run"] = None
             __props__.__dict__["quarantine_reason"] = None
@@ -406,11 +467,15 @@ class SyncJobStart(pulumi.CustomResource):
 
         __props__ = SyncJobStartArgs.__new__(SyncJobStartArgs)
 
+        __props__.__dict__["allow_full_resync"] = None
+        __props__.__dict__["allow_held_deletes"] = None
+        __props__.__dict__["allow_inbound_purge"] = None
         __props__.__dict__["api_version"] = None
         __props__.__dict__["authority_host"] = None
         __props__.__dict__["ensure_active"] = None
         __props__.__dict__["environment"] = None
         __props__.__dict__["graph_endpoint"] = None
+        __props__.__dict__["instance_id"] = None
         __props__.__dict__["job_id"] = None
         __props__.__dict__["last_action"] = None
         __props__.__dict__["last_run"] = None
@@ -438,6 +503,30 @@ class SyncJobStart(pulumi.CustomResource):
             opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
         __props__: dict = {}
         return pulumi.runtime.exists_resource(None, 'entrasync:index:SyncJobStart', id, __props__, opts or pulumi.ResourceOptions())
+
+    @_builtins.property
+    @pulumi.getter(name="allowFullResync")
+    def allow_full_resync(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+        """
+        return pulumi.get(self, "allow_full_resync")
+
+    @_builtins.property
+    @pulumi.getter(name="allowHeldDeletes")
+    def allow_held_deletes(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+        """
+        return pulumi.get(self, "allow_held_deletes")
+
+    @_builtins.property
+    @pulumi.getter(name="allowInboundPurge")
+    def allow_inbound_purge(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+        """
+        return pulumi.get(self, "allow_inbound_purge")
 
     @_builtins.property
     @pulumi.getter(name="apiVersion")
@@ -478,6 +567,14 @@ class SyncJobStart(pulumi.CustomResource):
         overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         """
         return pulumi.get(self, "graph_endpoint")
+
+    @_builtins.property
+    @pulumi.getter(name="instanceId")
+    def instance_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Random, made at create: tells this resource from another on the same job (a replace's new one). The provider's bookkeeping.
+        """
+        return pulumi.get(self, "instance_id")
 
     @_builtins.property
     @pulumi.getter(name="jobId")
