@@ -3,7 +3,7 @@ import { holdsDeletions } from "./safety";
 import type { Settings } from "./settings";
 import { triggersEqual } from "./triggers";
 
-const REPLACE_ON: InputName[] = ["servicePrincipalId", "jobId"];
+export const REPLACE_ON: readonly InputName[] = ["servicePrincipalId", "jobId"];
 
 /** A job that refresh found stopped: the drift `ensureActive` corrects. */
 export function isStopped(outs: Record<string, unknown>): boolean {

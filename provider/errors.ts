@@ -200,13 +200,17 @@ export class WaitTimeoutError extends SyncJobStartError {
         readonly lastStatus: string,
         /** What was awaited: the job Active (waitFor "active") or a provisioning run's end (waitFor "cycle"). */
         readonly awaited: "active" | "cycle" = "active",
+        /** What set the bound: waitTimeoutSeconds, or the resource's customTimeouts when shorter (provider plugin). */
+        readonly boundBy: "waitTimeoutSeconds" | "customTimeouts" = "waitTimeoutSeconds",
     ) {
+        const bound = boundBy === "customTimeouts" ? ` (the bound of the resource's customTimeouts, shorter than waitTimeoutSeconds)` : "";
+        const raise = boundBy === "customTimeouts" ? "raise the resource's customTimeouts" : "raise waitTimeoutSeconds";
         super(
             awaited === "active"
-                ? `wait for job failed: ${jobPath} did not become Active within ${seconds}s (last status ${lastStatus}). ` +
-                      `Raise waitTimeoutSeconds, or use waitFor "none" and watch the job's status output.`
-                : `wait for provisioning cycle failed: no run of ${jobPath} that began after this update ended within ${seconds}s (last status ${lastStatus}). ` +
-                      `A cycle can take from minutes to hours with many objects: raise waitTimeoutSeconds, or use waitFor "active" and watch the lastRun output.`,
+                ? `wait for job failed: ${jobPath} did not become Active within ${seconds}s${bound} (last status ${lastStatus}). ` +
+                      `${raise[0].toUpperCase()}${raise.slice(1)}, or use waitFor "none" and watch the job's status output.`
+                : `wait for provisioning cycle failed: no run of ${jobPath} that began after this update ended within ${seconds}s${bound} (last status ${lastStatus}). ` +
+                      `A cycle can take from minutes to hours with many objects: ${raise}, or use waitFor "active" and watch the lastRun output.`,
         );
     }
 }

@@ -22,6 +22,8 @@
  * - triggers.ts      canonical comparison of trigger values (pure)
  * - clouds.ts        environment → Graph and authority hosts (pure)
  * - errors.ts        the error classes, each with a message that ends with the fix
+ * - plugin/          the same engine as the provider plugin `entrasync` (docs/plugin.md): schema.ts (the
+ *                    package schema, built from the inputs list and the README), provider.ts, server.ts, main.ts
  */
 export { SyncJobStart } from "./syncJobStart";
 export type { SyncJobStartArgs } from "./syncJobStart";

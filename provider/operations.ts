@@ -53,6 +53,20 @@ export async function configure(request: dynamic.ConfigureRequest): Promise<void
     processState.config = readConfig(request.config);
 }
 
+/**
+ * The provider plugin's configure: its settings arrive as `entrasync:{setting}` (a default provider's
+ * stack config) or as the explicit provider's `{setting}` arguments, and mean what the azuread
+ * provider's do. Like configure, stored before any await.
+ */
+export function configurePlugin(settings: Record<string, string>): void {
+    processState.config = readConfig({ get: (key) => settings[key.replace(/^azuread:/, "")] });
+}
+
+/** What the engine bounds an operation with: the resource's customTimeouts (provider plugin only; seconds, 0 = none). */
+export interface EngineBounds {
+    timeoutSeconds?: number;
+}
+
 /** The shared Graph session for these inputs' endpoints and the configured credential. */
 export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
     const auth = resolveAuthSettings(processState.config, process.env);
@@ -156,7 +170,13 @@ function afterAction(previous: History, action: StartResult["action"], at: strin
  * Starts (or skips), or restarts, under the job lock and builds outputs; a failure after the
  * action is partial, so state records what was done.
  */
-async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
+async function runAction(
+    id: string,
+    inputs: ProviderInputs,
+    previous: History,
+    kind: "start" | "restart",
+    engine: EngineBounds = {},
+): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
     const job = new JobClient(session, targetOf(inputs));
     const key = jobKey(session.endpoints.graphEndpoint, inputs);
@@ -166,15 +186,20 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
         result = await withJobLock(key, () => {
             // Taken inside the lock: the wait for another operation on this job is bounded by that one's deadline.
             const deadline = deadlineIn(timeoutOf(inputs));
+            // customTimeouts (plugin only) bound the wait when they are shorter than waitTimeoutSeconds.
+            const byEngine =
+                engine.timeoutSeconds !== undefined && engine.timeoutSeconds > 0 && engine.timeoutSeconds < inputs.waitTimeoutSeconds;
+            const waitSeconds = byEngine ? engine.timeoutSeconds! : inputs.waitTimeoutSeconds;
             const options = {
                 startPolicy: inputs.startPolicy,
                 waitFor: inputs.waitFor,
-                waitTimeoutSeconds: inputs.waitTimeoutSeconds,
+                waitTimeoutSeconds: waitSeconds,
+                waitBoundBy: byEngine ? ("customTimeouts" as const) : undefined,
                 pollIntervalMs: readSettings(process.env).pollIntervalMs,
                 allowHeldDeletes: inputs.allowHeldDeletes === true,
                 allowInboundPurge: inputs.allowInboundPurge === true,
                 deadline,
-                waitDeadline: { ...deadlineIn(timeoutOf(inputs) + inputs.waitTimeoutSeconds), seconds: deadline.seconds },
+                waitDeadline: { ...deadlineIn(timeoutOf(inputs) + waitSeconds), seconds: deadline.seconds },
             };
             return kind === "restart"
                 ? restartJob(job, { ...options, restartScope: inputs.restartScope ?? DEFAULTS.restartScope })
@@ -210,16 +235,21 @@ export async function diff(_id: string, olds: Record<string, unknown>, news: Rec
     return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
 }
 
-export async function create(inputs: ProviderInputs): Promise<dynamic.CreateResult<ProviderOutputs>> {
+export async function create(inputs: ProviderInputs, engine?: EngineBounds): Promise<dynamic.CreateResult<ProviderOutputs>> {
     const id = `${inputs.servicePrincipalId}/${inputs.jobId}`;
-    return { id, outs: await runAction(id, inputs, historyOf({}), "start") };
+    return { id, outs: await runAction(id, inputs, historyOf({}), "start", engine) };
 }
 
-export async function update(id: string, olds: ProviderOutputs, news: ProviderInputs): Promise<dynamic.UpdateResult<ProviderOutputs>> {
+export async function update(
+    id: string,
+    olds: ProviderOutputs,
+    news: ProviderInputs,
+    engine?: EngineBounds,
+): Promise<dynamic.UpdateResult<ProviderOutputs>> {
     const decision = decide(olds, news, readSettings(process.env));
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
-    if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart") };
-    if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start") };
+    if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart", engine) };
+    if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start", engine) };
     const history = historyOf(olds);
     processState.claimed[jobKey(graphEndpointOf(news), news)] = history.instanceId!;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
@@ -239,6 +269,35 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
     return {
         id,
         props: outputs(props, job, historyOf(props)),
+    };
+}
+
+/**
+ * `pulumi import entrasync:index:SyncJobStart <name> <servicePrincipalId>/<jobId>` (provider plugin):
+ * the id is all there is. One GET, as a refresh; the inputs are the id's two parts with check's
+ * defaults, so a program that declares the same two inputs plans no change. A job that is not there
+ * fails the import (nothing to adopt), with read's diagnosis.
+ */
+export async function importJob(id: string): Promise<{ id: string; props: ProviderOutputs; inputs: Partial<ProviderInputs> }> {
+    const slash = id.indexOf("/");
+    const { inputs, failures } = checkInputs(
+        { servicePrincipalId: id.slice(0, slash), jobId: slash < 0 ? "" : id.slice(slash + 1) },
+        readSettings(process.env),
+    );
+    if (slash < 0 || failures.length) {
+        throw new IncompleteStateError(
+            `import of ${JSON.stringify(id)} failed: the id is {servicePrincipalId}/{jobId}, e.g. 1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f/scim.0123456789abcdef0123456789abcdef` +
+                (failures.length ? ` (${failures.map((f) => `${f.property} ${f.reason}`).join("; ")})` : ""),
+        );
+    }
+    const checked = inputs as ProviderInputs;
+    const job = await new JobClient(sessionFor(checked), targetOf(checked)).read(deadlineIn(timeoutOf(checked)), "import job");
+    // The inputs the import records (and `pulumi import` writes into the program it prints) are the id's
+    // two parts: check fills in the same defaults the outputs echo, so that program plans no change.
+    return {
+        id: `${checked.servicePrincipalId}/${checked.jobId}`,
+        props: outputs(checked, job, historyOf({})),
+        inputs: { servicePrincipalId: checked.servicePrincipalId, jobId: checked.jobId },
     };
 }
 

@@ -62,9 +62,9 @@ export const SETTINGS: [Key, string, string[]][] = [
     ["useCli", "azuread:useCli", ["ARM_USE_CLI"]],
     ["environment", "azuread:environment", ["ARM_ENVIRONMENT"]],
 ];
-const BOOLEAN_KEYS: Key[] = ["useOidc", "useMsi", "useCli", "useAksWorkloadIdentity"];
+export const BOOLEAN_KEYS: Key[] = ["useOidc", "useMsi", "useCli", "useAksWorkloadIdentity"];
 /** Values never shown anywhere (scrubbed from error text). */
-const SECRET_KEYS: Key[] = ["clientSecret", "clientCertificate", "clientCertificatePassword", "oidcToken", "oidcRequestToken"];
+export const SECRET_KEYS: Key[] = ["clientSecret", "clientCertificate", "clientCertificatePassword", "oidcToken", "oidcRequestToken"];
 
 /** Reads the azuread:* keys from the stack config handed to configure (synchronously). */
 export function readConfig(config: { get(key: string): string | undefined }): Record<string, string> {

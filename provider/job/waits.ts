@@ -17,6 +17,8 @@ export interface WaitOptions {
     pollIntervalMs: number;
     /** timeoutSeconds plus waitTimeoutSeconds: bounds waitFor's polling. */
     waitDeadline: Deadline;
+    /** Set when waitTimeoutSeconds above is the resource's customTimeouts (shorter; provider plugin), for the timeout's message. */
+    waitBoundBy?: "customTimeouts";
 }
 
 /** The job as a failed cycle wait last read it (a Failed run is state worth keeping). */
@@ -49,6 +51,8 @@ export async function waitUntilActive(
                 client.versionedPath,
                 options.waitTimeoutSeconds,
                 `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}`,
+                "active",
+                options.waitBoundBy,
             );
         }
         await sleep(options.pollIntervalMs);
@@ -85,6 +89,7 @@ export async function waitForCycle(
                 options.waitTimeoutSeconds,
                 `${job.status ?? "unknown"}/${job.scheduleState ?? "unknown"}; ${seen}`,
                 "cycle",
+                options.waitBoundBy,
             );
         }
         await sleep(options.pollIntervalMs);

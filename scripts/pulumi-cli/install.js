@@ -12,6 +12,11 @@
  * tests and the demo run programs through the Automation API's inline programs instead, whose
  * language runtime is @pulumi/pulumi itself, in the calling process (docs/real-engine.md).
  *
+ * The YAML language host (`pulumi-language-yaml`, for the entrasync plugin's YAML programs) is
+ * built into the same bin folder from its own wrapper module, ./yaml: pulumi-yaml v1.25.0 (the one
+ * version the proxy serves) compiles only against pkg/sdk v3.206, not the CLI's v3.276. The CLI
+ * finds it next to itself, as a bundled language plugin.
+ *
  * Flags: --force rebuilds; --quiet prints only the bin folder.
  */
 "use strict";
@@ -28,6 +33,10 @@ const log = args.has("--quiet") ? () => {} : (line) => process.stderr.write(`${l
 const PACKAGES = [`${CLI_MODULE}/cmd/pulumi`];
 const VERSION_VARIABLE = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version";
 const BUILD_TAGS = "osusergo,grpcnotrace";
+/** The YAML language host: its own wrapper module (./yaml), its version variable and module. */
+const YAML_DIR = path.join(HERE, "yaml");
+const YAML_PACKAGE = "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml";
+const YAML_VERSION_VARIABLE = "github.com/pulumi/pulumi-yaml/pkg/version.Version";
 
 /**
  * Our own launcher for dynamic providers (upstream ships a 4-line script beside the binaries). The
@@ -92,6 +101,35 @@ function main() {
                 { cwd: HERE, env, stdio: ["ignore", "inherit", "inherit"] },
             );
             for (const name of fs.readdirSync(scratch)) fs.renameSync(path.join(scratch, name), path.join(bin, name));
+        } finally {
+            fs.rmSync(scratch, { recursive: true, force: true });
+        }
+    }
+    const yamlHost = path.join(bin, "pulumi-language-yaml");
+    if (args.has("--force") || !fs.existsSync(yamlHost)) {
+        const yamlVersion = /^\s*github\.com\/pulumi\/pulumi-yaml\s+(v\S+)/m.exec(
+            fs.readFileSync(path.join(YAML_DIR, "go.mod"), "utf8"),
+        )[1];
+        log(`building the YAML language host ${yamlVersion} from Go modules into ${bin} ...`);
+        const scratch = fs.mkdtempSync(path.join(root, "build-"));
+        try {
+            execFileSync(
+                "go",
+                [
+                    "build",
+                    "-trimpath",
+                    "-buildvcs=false",
+                    "-tags",
+                    BUILD_TAGS,
+                    "-ldflags",
+                    `-s -w -X ${YAML_VERSION_VARIABLE}=${yamlVersion}`,
+                    "-o",
+                    `${scratch}/`,
+                    YAML_PACKAGE,
+                ],
+                { cwd: YAML_DIR, env, stdio: ["ignore", "inherit", "inherit"] },
+            );
+            fs.renameSync(path.join(scratch, "pulumi-language-yaml"), yamlHost);
         } finally {
             fs.rmSync(scratch, { recursive: true, force: true });
         }
