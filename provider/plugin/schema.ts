@@ -81,19 +81,7 @@ const ALWAYS_IN_OUTPUTS: (InputName | OutputName)[] = [
  * A stopgap, not a second source: an input listed here and in the README fails the build, so the
  * entry goes once the README has the row.
  */
-const NOT_YET_IN_README: Partial<Record<InputName, [string, string, string]>> = {
-    allowHeldDeletes: [
-        "`boolean`",
-        "`false`",
-        "allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it",
-    ],
-    allowFullResync: ["`boolean`", "`false`", "allows a `restartScope` with `Full` (breaks the links between source and target objects)"],
-    allowInboundPurge: [
-        "`boolean`",
-        "`false`",
-        "allows restarting an API-driven inbound job that is not running (purges the data uploaded before it)",
-    ],
-};
+const NOT_YET_IN_README: Partial<Record<InputName, [string, string, string]>> = {};
 
 /** Outputs that are the provider's bookkeeping, not in the README's Outputs table. */
 const INTERNAL_OUTPUTS: Partial<Record<OutputName, string>> = {

@@ -47,15 +47,15 @@ export class SyncJobStart extends pulumi.CustomResource {
     }
 
     /**
-     * allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+     * allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
      */
     declare public readonly allowFullResync: pulumi.Output<boolean | undefined>;
     /**
-     * allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+     * allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
      */
     declare public readonly allowHeldDeletes: pulumi.Output<boolean | undefined>;
     /**
-     * allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+     * allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
      */
     declare public readonly allowInboundPurge: pulumi.Output<boolean | undefined>;
     /**
@@ -250,15 +250,15 @@ export class SyncJobStart extends pulumi.CustomResource {
  */
 export interface SyncJobStartArgs {
     /**
-     * allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+     * allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
      */
     allowFullResync?: pulumi.Input<boolean | undefined>;
     /**
-     * allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+     * allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
      */
     allowHeldDeletes?: pulumi.Input<boolean | undefined>;
     /**
-     * allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+     * allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
      */
     allowInboundPurge?: pulumi.Input<boolean | undefined>;
     /**

@@ -16,11 +16,11 @@ import (
 type SyncJobStart struct {
 	pulumi.CustomResourceState
 
-	// allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+	// allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
 	AllowFullResync pulumi.BoolPtrOutput `pulumi:"allowFullResync"`
-	// allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+	// allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
 	AllowHeldDeletes pulumi.BoolPtrOutput `pulumi:"allowHeldDeletes"`
-	// allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+	// allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
 	AllowInboundPurge pulumi.BoolPtrOutput `pulumi:"allowInboundPurge"`
 	// Graph version. Default: `"v1.0"`.
 	ApiVersion pulumi.StringOutput `pulumi:"apiVersion"`
@@ -128,11 +128,11 @@ func SyncJobStartExists(ctx *pulumi.Context,
 }
 
 type syncJobStartArgs struct {
-	// allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+	// allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
 	AllowFullResync *bool `pulumi:"allowFullResync"`
-	// allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+	// allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
 	AllowHeldDeletes *bool `pulumi:"allowHeldDeletes"`
-	// allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+	// allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
 	AllowInboundPurge *bool `pulumi:"allowInboundPurge"`
 	// Graph version. Default: `"v1.0"`.
 	ApiVersion *string `pulumi:"apiVersion"`
@@ -168,11 +168,11 @@ type syncJobStartArgs struct {
 
 // The set of arguments for constructing a SyncJobStart resource.
 type SyncJobStartArgs struct {
-	// allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+	// allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
 	AllowFullResync pulumi.BoolPtrInput
-	// allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+	// allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
 	AllowHeldDeletes pulumi.BoolPtrInput
-	// allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+	// allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
 	AllowInboundPurge pulumi.BoolPtrInput
 	// Graph version. Default: `"v1.0"`.
 	ApiVersion pulumi.StringPtrInput
@@ -243,17 +243,17 @@ func (o SyncJobStartOutput) ToSyncJobStartOutputWithContext(ctx context.Context)
 	return o
 }
 
-// allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+// allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
 func (o SyncJobStartOutput) AllowFullResync() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.BoolPtrOutput { return v.AllowFullResync }).(pulumi.BoolPtrOutput)
 }
 
-// allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+// allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
 func (o SyncJobStartOutput) AllowHeldDeletes() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.BoolPtrOutput { return v.AllowHeldDeletes }).(pulumi.BoolPtrOutput)
 }
 
-// allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+// allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
 func (o SyncJobStartOutput) AllowInboundPurge() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.BoolPtrOutput { return v.AllowInboundPurge }).(pulumi.BoolPtrOutput)
 }

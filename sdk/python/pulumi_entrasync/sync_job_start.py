@@ -43,9 +43,9 @@ class SyncJobStartArgs:
 
         :param pulumi.Input[_builtins.str] job_id: the job id, or `azuread.SynchronizationJob`'s id as is; a change replaces.
         :param pulumi.Input[_builtins.str] service_principal_id: object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
-        :param pulumi.Input[_builtins.bool] allow_full_resync: allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
-        :param pulumi.Input[_builtins.bool] allow_held_deletes: allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
-        :param pulumi.Input[_builtins.bool] allow_inbound_purge: allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_full_resync: allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_held_deletes: allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_inbound_purge: allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
         :param pulumi.Input[_builtins.str] api_version: Graph version. Default: `"v1.0"`.
         :param pulumi.Input[_builtins.str] authority_host: overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         :param pulumi.Input[_builtins.bool] ensure_active: when a refresh finds the job `Paused` or in `Quarantine`, the next `up` starts it. Default: `false`.
@@ -123,7 +123,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="allowFullResync")
     def allow_full_resync(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+        allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
         """
         return pulumi.get(self, "allow_full_resync")
 
@@ -135,7 +135,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="allowHeldDeletes")
     def allow_held_deletes(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+        allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
         """
         return pulumi.get(self, "allow_held_deletes")
 
@@ -147,7 +147,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="allowInboundPurge")
     def allow_inbound_purge(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+        allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
         """
         return pulumi.get(self, "allow_inbound_purge")
 
@@ -342,9 +342,9 @@ class SyncJobStart(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.bool] allow_full_resync: allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
-        :param pulumi.Input[_builtins.bool] allow_held_deletes: allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
-        :param pulumi.Input[_builtins.bool] allow_inbound_purge: allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_full_resync: allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_held_deletes: allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
+        :param pulumi.Input[_builtins.bool] allow_inbound_purge: allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
         :param pulumi.Input[_builtins.str] api_version: Graph version. Default: `"v1.0"`.
         :param pulumi.Input[_builtins.str] authority_host: overrides (a proxy, the emulator). Default: `ENTRA_SYNC_GRAPH_ENDPOINT`, `ENTRA_SYNC_AUTHORITY_HOST`, else per environment.
         :param pulumi.Input[_builtins.bool] ensure_active: when a refresh finds the job `Paused` or in `Quarantine`, the next `up` starts it. Default: `false`.
@@ -508,7 +508,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="allowFullResync")
     def allow_full_resync(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        allows a `restartScope` with `Full` (breaks the links between source and target objects). Default: `false`.
+        allows `Full` in `restartScope` (breaks source-target links). Default: `false`.
         """
         return pulumi.get(self, "allow_full_resync")
 
@@ -516,7 +516,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="allowHeldDeletes")
     def allow_held_deletes(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        allows starting or restarting a job quarantined with `TooManyDeletes` (which performs the held deletions) and a `restartScope` with `ForceDeletes`; without it such a start is refused with what is held and where to review it. Default: `false`.
+        allows starting a job quarantined with `TooManyDeletes` (performs the held deletions) and `ForceDeletes` in `restartScope` ([Safety](#safety)). Default: `false`.
         """
         return pulumi.get(self, "allow_held_deletes")
 
@@ -524,7 +524,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="allowInboundPurge")
     def allow_inbound_purge(self) -> pulumi.Output[Optional[_builtins.bool]]:
         """
-        allows restarting an API-driven inbound job that is not running (purges the data uploaded before it). Default: `false`.
+        allows restarting an API-driven inbound job that is not running (purges its uploads). Default: `false`.
         """
         return pulumi.get(self, "allow_inbound_purge")
 
