@@ -161,8 +161,10 @@ export class Emulator {
         });
         // An HTTP/2 server with allowHTTP1 hands HTTP/1.1 requests over as http's IncomingMessage and
         // ServerResponse, and HTTP/2 streams as the compatibility API's Http2ServerRequest/Response.
-        server.on("request", (req: IncomingMessage | http2.Http2ServerRequest, res: ServerResponse | http2.Http2ServerResponse) =>
-            void this.pipeline.handle(req, res),
+        server.on(
+            "request",
+            (req: IncomingMessage | http2.Http2ServerRequest, res: ServerResponse | http2.Http2ServerResponse) =>
+                void this.pipeline.handle(req, res),
         );
     }
 
@@ -283,12 +285,14 @@ export class Emulator {
         this.pipeline.throttle = model;
     }
 
-    /**
-     * Requests open now, and the most open at once since the emulator started or the last clearLog();
-     * TCP connections accepted since the emulator started (HTTP/2 carries many requests on one).
-     */
-    stats(): { inFlight: number; peakInFlight: number; connections: number } {
-        return { inFlight: this.pipeline.inFlight, peakInFlight: this.pipeline.peakInFlight, connections: this.connectionCount };
+    /** Requests open now, and the most open at once since the emulator started or the last clearLog(). */
+    stats(): { inFlight: number; peakInFlight: number } {
+        return { inFlight: this.pipeline.inFlight, peakInFlight: this.pipeline.peakInFlight };
+    }
+
+    /** TCP connections the Graph/Entra port accepted since the emulator started (HTTP/2 carries many requests on one). */
+    get connections(): number {
+        return this.connectionCount;
     }
 
     /** Removes every fault rule and the throttle. */

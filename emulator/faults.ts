@@ -249,7 +249,8 @@ export function parseFaultSpec(spec: string, routes: readonly string[]): FaultRu
             break;
         case "reset":
         case "processThenReset": {
-            if (arg !== undefined && !["connection", "stream", "goaway"].includes(arg)) throw bad(`${kind} takes no =ARG or =connection|stream|goaway (HTTP/2)`);
+            if (arg !== undefined && !["connection", "stream", "goaway"].includes(arg))
+                throw bad(`${kind} takes no =ARG, or =connection, =stream or =goaway (what an HTTP/2 reset is)`);
             const resetKind = kind as "reset" | "processThenReset";
             fault = arg === undefined ? { kind: resetKind } : { kind: resetKind, http2: arg as Http2Reset };
             break;

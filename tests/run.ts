@@ -22,7 +22,13 @@ const loopbackLog = path.join(dir, "loopback.log");
 fs.writeFileSync(loopbackLog, "");
 
 /** The run's own settings, kept: which tests, where the Pulumi CLI is, whether it is required (CI). */
-const RUN_SETTINGS = ["ENTRA_SYNC_TEST_SPEC", "ENTRA_SYNC_TEST_JOBS", "ENTRA_SYNC_REQUIRE_PULUMI", "ENTRA_SYNC_PULUMI_ROOT", "ENTRA_SYNC_CACHE_HOME"];
+const RUN_SETTINGS = [
+    "ENTRA_SYNC_TEST_SPEC",
+    "ENTRA_SYNC_TEST_JOBS",
+    "ENTRA_SYNC_REQUIRE_PULUMI",
+    "ENTRA_SYNC_PULUMI_ROOT",
+    "ENTRA_SYNC_CACHE_HOME",
+];
 const env: NodeJS.ProcessEnv = {};
 for (const [k, v] of Object.entries(process.env)) {
     // Nothing from the machine may pick a credential or an endpoint for the tests.

@@ -58,7 +58,8 @@ function poolFactory(undici: typeof import("undici")) {
                     ...clientOptions,
                     connect: (opts, callback) =>
                         connect(opts, (err, socket) => {
-                            if (!err) client.pipelining = (socket as { alpnProtocol?: string | false }).alpnProtocol === "h2" ? Infinity : 1;
+                            if (!err)
+                                client.pipelining = (socket as { alpnProtocol?: string | false }).alpnProtocol === "h2" ? Infinity : 1;
                             callback(err, socket as never);
                         }),
                 });

@@ -77,7 +77,18 @@ function main() {
         try {
             execFileSync(
                 "go",
-                ["build", "-trimpath", "-buildvcs=false", "-tags", BUILD_TAGS, "-ldflags", `-s -w -X ${VERSION_VARIABLE}=${version}`, "-o", `${scratch}/`, ...PACKAGES],
+                [
+                    "build",
+                    "-trimpath",
+                    "-buildvcs=false",
+                    "-tags",
+                    BUILD_TAGS,
+                    "-ldflags",
+                    `-s -w -X ${VERSION_VARIABLE}=${version}`,
+                    "-o",
+                    `${scratch}/`,
+                    ...PACKAGES,
+                ],
                 { cwd: HERE, env, stdio: ["ignore", "inherit", "inherit"] },
             );
             for (const name of fs.readdirSync(scratch)) fs.renameSync(path.join(scratch, name), path.join(bin, name));
@@ -86,8 +97,12 @@ function main() {
         }
     }
     const launcher = path.join(bin, "pulumi-resource-pulumi-nodejs");
-    if (!fs.existsSync(launcher) || fs.readFileSync(launcher, "utf8") !== NODEJS_LAUNCHER) fs.writeFileSync(launcher, NODEJS_LAUNCHER, { mode: 0o755 });
-    const reported = execFileSync(pulumi, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).trim();
+    if (!fs.existsSync(launcher) || fs.readFileSync(launcher, "utf8") !== NODEJS_LAUNCHER)
+        fs.writeFileSync(launcher, NODEJS_LAUNCHER, { mode: 0o755 });
+    const reported = execFileSync(pulumi, ["version"], {
+        encoding: "utf8",
+        env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    }).trim();
     if (reported !== version) {
         process.stderr.write(`${pulumi} reports version "${reported}", expected ${version}: run npm run pulumi:install -- --force\n`);
         process.exit(1);

@@ -30,7 +30,11 @@ function cacheHome(env = process.env) {
 /** The folder whose bin/ holds pulumi and its Node.js dynamic-provider launcher. */
 function pulumiRoot(env = process.env) {
     if (env.ENTRA_SYNC_PULUMI_ROOT) return path.resolve(env.ENTRA_SYNC_PULUMI_ROOT);
-    const sum = crypto.createHash("sha256").update(fs.readFileSync(path.join(HERE, "go.sum"))).digest("hex").slice(0, 12);
+    const sum = crypto
+        .createHash("sha256")
+        .update(fs.readFileSync(path.join(HERE, "go.sum")))
+        .digest("hex")
+        .slice(0, 12);
     return path.join(cacheHome(env), `pulumi-${pinnedVersion()}-${sum}`);
 }
 
