@@ -2,8 +2,9 @@
  * Graph requests in flight per provider process, adapted to what Graph answers (design.md
  * "Requests in flight adapt"). ENTRA_SYNC_MAX_CONCURRENCY is the cap, not the limit.
  *
+ * A slot is one request in flight: an HTTP/2 stream, or an HTTP/1.1 connection busy with it.
  * Written here rather than taken from a library: neither the Graph client (its RetryHandler only
- * waits, per request) nor undici (a fixed connection count per origin) adapts a shared limit.
+ * waits, per request) nor undici (a fixed connection or stream count per origin) adapts a shared limit.
  */
 
 /** What one HTTP attempt ended with. */
@@ -35,7 +36,8 @@ export const START_CONCURRENCY = 64;
 /**
  * The default cap (ENTRA_SYNC_MAX_CONCURRENCY unset). A large tenant's bucket, 8,000 units per
  * 10 s, is 800 requests/s; at ~300 ms per answer that is ~240 in flight, so 256 lets one provider
- * process use a whole bucket, while keeping sockets and host memory bounded (one socket each).
+ * process use a whole bucket. Over HTTP/2 (proxy.ts) the slots are streams on one connection; over
+ * HTTP/1.1 each is a socket, so the cap also bounds sockets and host memory.
  */
 export const DEFAULT_MAX_CONCURRENCY = 256;
 /** How long a throttled slot stays taken when the answer did not say (Graph sends Retry-After). */

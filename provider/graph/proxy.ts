@@ -34,8 +34,31 @@ function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
 // Typed loosely: fetch's RequestInit names the undici-types Dispatcher that @types/node bundles,
 // which TypeScript does not equate with undici 7's own.
 export function graphFetchOptions(env: NodeJS.ProcessEnv = process.env): { dispatcher?: object } {
-    const undici = require("undici") as typeof import("undici");
-    return { dispatcher: connectFirst(undici, agentFor(undici, env)) };
+    const proxy = envValue(env, "HTTPS_PROXY") ?? envValue(env, "ALL_PROXY") ?? envValue(env, "HTTP_PROXY");
+    const undici = loadUndici(proxy !== undefined);
+    return { dispatcher: connectFirst(undici, agentFor(undici, env, proxy)) };
+}
+
+/** What this module uses of undici. */
+type Undici = Pick<typeof import("undici"), "Agent" | "EnvHttpProxyAgent" | "Pool" | "Client" | "Dispatcher">;
+
+/**
+ * undici's dispatcher classes. Without a proxy they are loaded one by one: undici's index also loads
+ * fetch, WebSocket, the mock agents and the cache, ~80 ms of CPU where these take ~30 (once per
+ * provider host, on the path of its first Graph call). A proxy needs the index: ProxyAgent opens its
+ * tunnel with Dispatcher#connect, which the index mixes into every dispatcher. The http2 tests fail
+ * if a new undici moves these files.
+ */
+function loadUndici(proxy: boolean): Undici {
+    if (proxy) return require("undici") as Undici;
+    const at = (file: string) => require(`undici/lib/dispatcher/${file}`);
+    return {
+        Agent: at("agent"),
+        EnvHttpProxyAgent: at("env-http-proxy-agent"),
+        Pool: at("pool"),
+        Client: at("client"),
+        Dispatcher: at("dispatcher"),
+    };
 }
 
 /**
@@ -48,7 +71,7 @@ export function graphFetchOptions(env: NodeJS.ProcessEnv = process.env): { dispa
  * would not give a second connection its share: undici's pool counts a client as busy while it
  * connects, so it opened one connection per request past the cap.
  */
-function poolFactory(undici: typeof import("undici")) {
+function poolFactory(undici: Undici) {
     return (origin: string | URL, options: object): Dispatcher =>
         new undici.Pool(origin, {
             ...options,
@@ -68,8 +91,7 @@ function poolFactory(undici: typeof import("undici")) {
         });
 }
 
-function agentFor(undici: typeof import("undici"), env: NodeJS.ProcessEnv): Dispatcher {
-    const proxy = envValue(env, "HTTPS_PROXY") ?? envValue(env, "ALL_PROXY") ?? envValue(env, "HTTP_PROXY");
+function agentFor(undici: Undici, env: NodeJS.ProcessEnv, proxy: string | undefined): Dispatcher {
     const h2 = { allowH2: true, factory: poolFactory(undici) };
     if (!proxy) return new undici.Agent(h2);
     // EnvHttpProxyAgent hands every option but the proxy ones to its ProxyAgents (`...agentOpts`);
@@ -111,7 +133,7 @@ interface LegacyHandler {
  * down a request undici could not retry. undici retries nothing here; session.ts decides what is
  * sent again, and a POST whose outcome is unknown is read before it is sent again.
  */
-function connectFirst(undici: typeof import("undici"), agent: Dispatcher): Dispatcher {
+function connectFirst(undici: Undici, agent: Dispatcher): Dispatcher {
     /** Per origin: whether a request reached a connected socket since the last failure, and who waits. */
     const origins = new Map<string, { connected: boolean; opening: boolean; waiting: (() => void)[] }>();
     const stateOf = (origin: string) => {
