@@ -19,7 +19,7 @@ import type { Emulator } from "../../../emulator";
 import { packedConsumer } from "../../../harness";
 import { emulatorEnv } from "../../support/testEnv";
 
- 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const locate = require("../../../scripts/pulumi-cli/locate.js") as {
     installedBin(): string | undefined;
     pulumiRoot(): string;
@@ -55,7 +55,7 @@ export function requireRealEngine(context: Mocha.Context): void {
 export function programFile(file: string): automation.PulumiFn {
     return async () => {
         delete require.cache[require.resolve(file)];
-         
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         return { ...(require(file) as Record<string, unknown>) };
     };
 }
@@ -205,9 +205,9 @@ export class ScenarioProgram {
     private resources: E2eResource[] = [];
     /** Each SyncJobStart's outputs are exported under its name. */
     readonly program: automation.PulumiFn = async () => {
-         
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-         
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { SyncJobStart } = require(
             path.join(packedConsumer().dir, "node_modules", "pulumi-entra-sync"),
         ) as typeof import("../../../provider");
