@@ -10,7 +10,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Emulator, GRAPH_ROUTES, startEmulator } from "../emulator";
-import { Engine, packedConsumer, ProgramResult, repoRoot, runProgram, scenarioEnv, startHost } from "../harness";
+import {
+    Engine,
+    LOOPBACK_GUARD,
+    packedConsumer,
+    ProgramResult,
+    repoRoot,
+    runProgram,
+    SCENARIO_PROGRAM,
+    scenarioEnv,
+    startHost,
+} from "../harness";
 
 const QUICK = process.argv.includes("--quick");
 const OUT = process.env.ENTRA_SYNC_BENCH_OUT ?? path.join(repoRoot, "docs/benchmark");
@@ -18,7 +28,7 @@ const NS = QUICK ? [5] : [1, 50, 200, 1000];
 const LATENCIES = QUICK ? [20] : [20, 50, 150];
 /** The raw bound is the best of this sweep, not the product's own limit. */
 const RAW_CONCURRENCY = QUICK ? [16, 64] : [16, 64, 256];
-const GUARD = path.join(repoRoot, "tests/support/loopback-guard.js");
+const GUARD = LOOPBACK_GUARD;
 /** `--profile`: one SyncJobStart run (N=1000, 50 ms) with a CPU profile of the provider host, summarized. */
 const PROFILE = process.argv.includes("--profile") ? fs.mkdtempSync(path.join(os.tmpdir(), "bench-profile-")) : undefined;
 
@@ -187,7 +197,8 @@ async function deploy(
             const cpu0 = host.cpuMs() ?? 0;
             const epoch0 = Date.now();
             const t0 = performance.now();
-            const steps = await new Engine(host).up(result);
+            // As `pulumi up --parallel N`: the engine would otherwise run 4 × cores steps at once.
+            const steps = await new Engine(host, undefined, undefined, n).up(result);
             const wallMs = performance.now() - t0;
             const cpuMs = (host.cpuMs() ?? 0) - cpu0;
             run = {
@@ -488,7 +499,7 @@ async function main(): Promise<void> {
     }
     const quiet = await quietRuns(consumer.program, QUICK ? 5 : 200);
     const bytes = {
-        sourceTree: await providerBytes(path.join(repoRoot, "tests/fixtures/program.ts")),
+        sourceTree: await providerBytes(SCENARIO_PROGRAM),
         packedInstall: await providerBytes(consumer.program),
     };
 

@@ -1,14 +1,12 @@
 /**
  * npm run demo: deploys examples/basic against the built-in emulator and shows, step by step, what
- * SyncJobStart does and which Graph calls it makes. Uses the pulumi CLI when it is on PATH (file
- * backend in a temp folder), else the engine-protocol harness over the real provider host.
+ * SyncJobStart does and which Graph calls it makes. Uses the real Pulumi CLI when `npm run
+ * pulumi:install` has built one (file backend in a temp folder), else the engine-protocol harness
+ * over the real provider host; `npm run demo -- --engine cli|harness` picks one.
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Emulator, startEmulator } from "../emulator";
-import { Stack, Step } from "../harness";
+import { pinnedPulumiVersion, programFile, PULUMI_INSTALL_COMMAND, pulumiBin, RealStack, Stack, Step } from "../harness";
 
 const ROOT = path.resolve(__dirname, "..");
 const PROGRAM = path.join(ROOT, "examples/basic/index.ts");
@@ -19,12 +17,14 @@ interface Driver {
     preview(config: Record<string, string>): Promise<Step[]>;
     up(config: Record<string, string>): Promise<Step[]>;
     refresh(): Promise<Step[]>;
+    /** The stack's outputs (examples/basic exports resume-scim's). */
+    outputs(): Promise<Record<string, unknown>>;
     close(): Promise<void>;
 }
 
 /** The engine-protocol harness: the program under setMocks, the real provider host over gRPC. */
 class HarnessDriver implements Driver {
-    readonly name = "engine-protocol harness (real @pulumi/pulumi provider host over gRPC; no pulumi CLI on PATH)";
+    readonly name = "engine-protocol harness (our model of the engine, over the real @pulumi/pulumi provider host)";
     private constructor(private readonly stack: Stack) {}
     static async start(env: NodeJS.ProcessEnv): Promise<HarnessDriver> {
         return new HarnessDriver(await Stack.start({ program: PROGRAM, env, stack: "demo", project: PROJECT }));
@@ -38,62 +38,79 @@ class HarnessDriver implements Driver {
     refresh(): Promise<Step[]> {
         return this.stack.refresh();
     }
+    async outputs(): Promise<Record<string, unknown>> {
+        return this.stack.outputs("resume-scim");
+    }
     close(): Promise<void> {
         return this.stack.stop();
     }
 }
 
-/** The real pulumi CLI through the Automation API, with a file backend in a temp folder. */
+/**
+ * The real Pulumi CLI (built from Go modules by `npm run pulumi:install`), through the Automation
+ * API: examples/basic as an inline program, a file:// backend and PULUMI_HOME in a temp folder.
+ */
 class CliDriver implements Driver {
-    readonly name = "pulumi CLI (Automation API, file:// backend in a temp folder)";
-    private constructor(
-        private readonly stack: import("@pulumi/pulumi/automation").Stack,
-        private readonly backend: string,
-    ) {}
+    readonly name: string;
+    private constructor(private readonly stack: RealStack) {
+        this.name = `pulumi CLI ${pinnedPulumiVersion()} (built from Go modules by npm run pulumi:install; Automation API, file:// backend in a temp folder)`;
+    }
     static async start(env: NodeJS.ProcessEnv): Promise<CliDriver> {
-        const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-        const backend = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-demo-state-"));
-        Object.assign(process.env, env, { PULUMI_CONFIG_PASSPHRASE: "demo-only-passphrase", PULUMI_SKIP_UPDATE_CHECK: "true" });
-        const stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: "demo", workDir: ROOT },
-            {
-                envVars: { PULUMI_BACKEND_URL: `file://${backend}` },
-            },
-        );
-        return new CliDriver(stack, backend);
+        // The inline program runs in this process and reads the emulator's ENTRA_SYNC_* ids from it.
+        Object.assign(process.env, env);
+        const stack = await RealStack.create({
+            program: programFile(PROGRAM),
+            project: PROJECT,
+            stack: "demo",
+            env: env as Record<string, string>,
+            passphrase: "demo-only-passphrase",
+        });
+        return new CliDriver(stack);
     }
     private async config(config: Record<string, string>): Promise<void> {
-        for (const [k, v] of Object.entries(config)) await this.stack.setConfig(k, { value: v });
+        for (const [k, v] of Object.entries(config)) await this.stack.stack.setConfig(k, { value: v });
     }
-    private static steps(summary: Record<string, number> | undefined): Step[] {
-        return Object.entries(summary ?? {}).flatMap(([op, n]) =>
-            Array.from({ length: n }, () => ({ name: "", op: op as Step["op"], ok: true })),
-        );
+    /** The dynamic resources' steps, from the engine's events (its summary also counts the stack and the default provider, which a config change updates). */
+    private async run(
+        command: (opts: { onEvent: (e: import("@pulumi/pulumi/automation").EngineEvent) => void }) => Promise<unknown>,
+    ): Promise<Step[]> {
+        const steps: Step[] = [];
+        await command({
+            onEvent: (e) => {
+                const m = e.resourcePreEvent?.metadata;
+                if (m?.type.startsWith("pulumi-nodejs:dynamic/"))
+                    steps.push({ name: m.urn.split("::").pop()!, op: m.op as Step["op"], ok: true });
+            },
+        });
+        return steps;
     }
     async preview(config: Record<string, string>): Promise<Step[]> {
         await this.config(config);
-        return CliDriver.steps((await this.stack.preview()).changeSummary);
+        return this.run((opts) => this.stack.stack.preview(opts));
     }
     async up(config: Record<string, string>): Promise<Step[]> {
         await this.config(config);
-        return CliDriver.steps((await this.stack.up()).summary.resourceChanges);
+        return this.run((opts) => this.stack.stack.up(opts));
     }
     async refresh(): Promise<Step[]> {
-        return CliDriver.steps((await this.stack.refresh()).summary.resourceChanges);
+        return this.run((opts) => this.stack.stack.refresh(opts));
+    }
+    async outputs(): Promise<Record<string, unknown>> {
+        return Object.fromEntries(Object.entries(await this.stack.stack.outputs()).map(([k, v]) => [k, v.value]));
     }
     async close(): Promise<void> {
-        await this.stack.destroy();
-        fs.rmSync(this.backend, { recursive: true, force: true });
+        await this.stack.stack.destroy();
+        await this.stack.close();
     }
 }
 
-function onPath(cmd: string): boolean {
-    try {
-        execFileSync(cmd, ["version"], { stdio: "ignore" });
-        return true;
-    } catch {
-        return false;
-    }
+/** `--engine cli|harness` picks one; by default the real CLI when it is installed, else the harness. */
+function pickEngine(): "cli" | "harness" {
+    const i = process.argv.indexOf("--engine");
+    const asked = i >= 0 ? process.argv[i + 1] : undefined;
+    if (asked === "cli" || asked === "harness") return asked;
+    if (asked !== undefined) throw new Error(`--engine ${asked}: use cli or harness`);
+    return pulumiBin() ? "cli" : "harness";
 }
 
 function ops(steps: Step[]): string {
@@ -121,7 +138,9 @@ async function main(): Promise<void> {
         AZURE_TOKEN_CREDENTIALS: "EnvironmentCredential",
         ENTRA_SYNC_POLL_INTERVAL_SECONDS: "0.5",
     };
-    const driver: Driver = onPath("pulumi") ? await CliDriver.start(env) : await HarnessDriver.start(env);
+    const engine = pickEngine();
+    if (engine === "cli" && !pulumiBin()) throw new Error(`--engine cli: no Pulumi CLI installed; run ${PULUMI_INSTALL_COMMAND}`);
+    const driver: Driver = engine === "cli" ? await CliDriver.start(env) : await HarnessDriver.start(env);
 
     const state = (jobId: string) => {
         const j = emu.job(sp, jobId)!;
@@ -143,6 +162,8 @@ async function main(): Promise<void> {
         console.log("pulumi-entra-sync demo: examples/basic against the built-in emulator");
         console.log(`emulator: ${emu.graphEndpoint} (Graph + Entra token endpoint), service principal ${sp}`);
         console.log(`engine: ${driver.name}`);
+        if (engine === "harness" && !pulumiBin())
+            console.log(`        (for the real Pulumi CLI: ${PULUMI_INSTALL_COMMAND}, then npm run demo again)`);
         console.log(`before: ${jobs()}`);
 
         step(1, "pulumi preview (new stack): check + diff only");
@@ -186,14 +207,18 @@ async function main(): Promise<void> {
         step(7, "the attribute mappings change: restartTriggers.mappingsRevision 1 -> 2, waitFor: cycle");
         console.log(`   result: ${ops(await driver.up({ secretVersion: "2", mappingsRevision: "2", waitFor: "cycle" }))}`);
         const record = emu.job(sp, paused)!;
-        const run = record.runs.last;
+        // What the resource reported (the emulator's job may have run again since, incrementally).
+        const run = (await driver.outputs()).lastRun as { state?: string; timeBegan?: string; countExported?: number } | undefined;
         expect(
-            record.restarts === 1 && emu.count({ kind: "start" }) === 0 && run?.state === "Succeeded" && run.timeBegan >= record.startedAt!,
+            record.restarts === 1 &&
+                emu.count({ kind: "start" }) === 0 &&
+                run?.state === "Succeeded" &&
+                Date.parse(run.timeBegan ?? "") >= record.startedAt!,
             "one restart, no start, and the run after it succeeded",
         );
         console.log(`   ${calls()}`);
         console.log(
-            `   restart body resetScope: "${record.lastResetScope}"; the run after it: ${run!.state}, ${run!.counts.exported} exported (a full run: the watermark was reset)`,
+            `   restart body resetScope: "${record.lastResetScope}"; the run after it (lastRun): ${run!.state}, ${run!.countExported} exported (a full run: the watermark was reset)`,
         );
         console.log("\ndemo finished: every step behaved as described.");
     } finally {

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { CaMaterial, generateTlsMaterial } from "./certs";
 import { Entra, TokenStore } from "./entra";
-import type { FaultRule } from "./faults";
+import type { FaultRule, PendingFault } from "./faults";
 import { GraphApi } from "./graph";
 import { IdSource, JobRecord, JobState, ServicePrincipalRecord } from "./jobs";
 import type { RequestLogEntry } from "./log";
@@ -21,7 +21,7 @@ import { EntraThrottle, EntraThrottleOptions, ThrottleModel, TokenBucket } from 
 export { GRAPH_ROUTES } from "./routes";
 export type { RouteKind } from "./routes";
 export type { RequestLogEntry } from "./log";
-export type { Fault, FaultRule } from "./faults";
+export type { Fault, FaultRule, PendingFault } from "./faults";
 export type { ClientRecord } from "./model";
 
 export interface EmulatorOptions {
@@ -263,6 +263,23 @@ export class Emulator {
     /** Adds a fault rule; returns a function that removes it. */
     inject(rule: FaultRule): () => void {
         return this.pipeline.faults.add(rule);
+    }
+
+    /** Fault rules declared and not used up (FaultRules.pending): empty when every declared fault met its request. */
+    pendingFaults(): PendingFault[] {
+        return this.pipeline.faults.pending();
+    }
+
+    /** Throws, listing them, when a declared fault was not used up (as undici's assertNoPendingInterceptors()). */
+    assertNoPendingFaults(): void {
+        const pending = this.pendingFaults();
+        if (pending.length === 0) return;
+        const lines = pending.map(
+            ({ rule, used, remaining }) =>
+                `  ${JSON.stringify(rule.fault)} on ${rule.routes?.join(", ") ?? "every route"}: ` +
+                (remaining !== undefined ? `${remaining} of ${used + remaining} uses left` : "never used"),
+        );
+        throw new Error(`${pending.length} declared fault(s) never met their request:\n${lines.join("\n")}`);
     }
 
     /** A token bucket over all Graph routes: at most `ratePerSecond`, bursts of `burst`; 429 past it. */

@@ -81,13 +81,25 @@ export interface DrawnFaults {
     fault?: Exclude<Fault, { kind: "latency" }>;
 }
 
+/** A fault rule declared and not used up: `times` uses left, or (without `times`) never used. */
+export interface PendingFault {
+    rule: FaultRule;
+    /** Requests it hit so far. */
+    used: number;
+    /** Uses left (undefined: a rule without `times`, never used). */
+    remaining?: number;
+}
+
+/** A rule as the emulator keeps it: its `times` counts down, `used` counts up. */
+type OwnRule = FaultRule & { used: number };
+
 export class FaultRules {
-    private readonly rules: FaultRule[] = [];
+    private readonly rules: OwnRule[] = [];
 
     /** Returns a function that removes the rule. */
     add(rule: FaultRule): () => void {
         // A copy, so that counting `times` down does not change the caller's object.
-        const own = { ...rule };
+        const own: OwnRule = { ...rule, used: 0 };
         this.rules.push(own);
         return () => {
             const index = this.rules.indexOf(own);
@@ -97,6 +109,16 @@ export class FaultRules {
 
     clear(): void {
         this.rules.length = 0;
+    }
+
+    /**
+     * Rules that still wait for a request (as undici MockAgent's pendingInterceptors()): with `times`,
+     * uses left; without, never used. A test that declares a fault its code never meets proves nothing.
+     */
+    pending(): PendingFault[] {
+        return this.rules
+            .filter((rule) => (rule.times !== undefined ? rule.times > 0 : rule.used === 0))
+            .map(({ used, ...rule }) => ({ rule, used, remaining: rule.times }));
     }
 
     /** Takes one use from each rule that applies; the first non-latency rule wins, later ones keep their uses. */
@@ -109,6 +131,7 @@ export class FaultRules {
                 if (rule.times <= 0) continue;
                 rule.times--;
             }
+            rule.used++;
             if (rule.fault.kind === "latency") drawn.latencyMs.push(rule.fault.ms);
             else drawn.fault = rule.fault;
         }

@@ -4,7 +4,7 @@ export { GRAPH_ROUTES } from "./routes";
 export type { RouteKind } from "./routes";
 export type { RequestLogEntry } from "./log";
 export { FAULT_KINDS, parseFaultSpec } from "./faults";
-export type { Fault, FaultKind, FaultRule } from "./faults";
+export type { Fault, FaultKind, FaultRule, PendingFault } from "./faults";
 export type { OtherOriginRequest } from "./origins";
 export { ENTRA_TENANT_UNITS } from "./throttle";
 export type { EntraThrottle, EntraThrottleOptions, TenantSize, ThrottleModel } from "./throttle";

@@ -15,6 +15,8 @@ export interface RequestLogEntry {
     clientId?: string;
     /** Set when the answer came from fault injection. */
     fault?: string;
+    /** The request-id header of Graph's answer, when it sent one. */
+    requestId?: string;
     /** Token requests: the scope asked for. */
     scope?: string;
     at: number;

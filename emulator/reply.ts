@@ -217,6 +217,7 @@ export class Reply {
 
     private requestIds(): Record<string, string> {
         const requestId = crypto.randomUUID();
+        this.entry.requestId = requestId;
         const sent = this.req.headers["client-request-id"];
         // Graph echoes the caller's id, or reuses its own when there is none.
         return { "request-id": requestId, "client-request-id": typeof sent === "string" ? sent : requestId };

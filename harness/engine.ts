@@ -5,6 +5,7 @@
  * is secret).
  */
 import * as fs from "fs";
+import * as os from "os";
 import { ProviderHost, RpcError } from "./host";
 import type { ProgramResource, ProgramResult } from "./program";
 import { containsSecret, Props, SECRET_SIG, SECRET_VALUE, unwrapSecrets } from "./wire";
@@ -33,6 +34,12 @@ export interface Step {
     changed?: boolean;
 }
 
+/**
+ * How many creates, updates and deletes the engine runs at once by default: `pulumi up --parallel`'s
+ * default, 4 × GOMAXPROCS (8 on 2 cores; tests/e2e/engine-facts.test.ts measures it).
+ */
+export const ENGINE_DEFAULT_PARALLEL = 4 * os.availableParallelism();
+
 /** State and steps across runs, as the engine keeps them. */
 export class Engine {
     resources: Record<string, StateResource> = {};
@@ -40,6 +47,8 @@ export class Engine {
         readonly host: ProviderHost,
         readonly stack = "test",
         readonly project = "entra-sync-test",
+        /** As `pulumi up --parallel N`: steps in flight at once (the benchmark raises it to N). */
+        readonly parallel = ENGINE_DEFAULT_PARALLEL,
     ) {}
 
     urn(type: string, name: string): string {
@@ -128,13 +137,29 @@ export class Engine {
     }
 
     /** Runs a create/update; a partial failure still records the resource, as the engine does. */
+    private inFlight = 0;
+    private readonly waiting: (() => void)[] = [];
+
+    /** Runs a step when fewer than `parallel` are in flight, as the engine's step executor does. */
+    private async slot<T>(step: () => Promise<T>): Promise<T> {
+        while (this.inFlight >= this.parallel) await new Promise<void>((resolve) => this.waiting.push(resolve));
+        this.inFlight++;
+        try {
+            return await step();
+        } finally {
+            this.inFlight--;
+            this.waiting.shift()?.();
+        }
+    }
+
     private async apply(
         urn: string,
         r: ProgramResource,
         inputs: Props,
         secretInputs: string[],
-        op: () => Promise<{ id: string; outputs: Props }>,
+        step: () => Promise<{ id: string; outputs: Props }>,
     ): Promise<void> {
+        const op = () => this.slot(step);
         const record = (id: string, outputs: Props, initErrors?: string[]) => {
             this.resources[urn] = {
                 urn,

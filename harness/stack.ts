@@ -12,6 +12,8 @@ export interface StackOptions extends Omit<HostOptions, "programDir"> {
     /** Stack and project names, for URNs and the program's config keys. */
     stack?: string;
     project?: string;
+    /** As `pulumi up --parallel N` (the engine's default when absent). */
+    parallel?: number;
 }
 
 /** What one run hands the program: a scenario's resources, and/or the program's own config. */
@@ -30,7 +32,7 @@ export class Stack {
 
     static async start(options: StackOptions): Promise<Stack> {
         const host = await startHost({ ...options, programDir: path.dirname(options.program) });
-        return new Stack(host, new Engine(host, options.stack ?? "test", options.project ?? "entra-sync-test"), options);
+        return new Stack(host, new Engine(host, options.stack ?? "test", options.project ?? "entra-sync-test", options.parallel), options);
     }
 
     /**

@@ -100,11 +100,7 @@ export interface Endpoints {
  * Resolves endpoints, first match wins: the resource's inputs, then ENTRA_SYNC_* variables, then the
  * environment (input, else azuread:environment / ARM_ENVIRONMENT) and its hosts.
  */
-export function resolveEndpoints(
-    inputs: EndpointChoice,
-    configuredEnvironment: string | undefined,
-    env: NodeJS.ProcessEnv = process.env,
-): Endpoints {
+export function resolveEndpoints(inputs: EndpointChoice, configuredEnvironment: string | undefined, env: NodeJS.ProcessEnv): Endpoints {
     const name = inputs.environment ?? configuredEnvironment;
     const environment = parseEnvironment(name);
     if (name !== undefined && environment === undefined) {

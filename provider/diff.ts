@@ -1,5 +1,5 @@
-import { containsUnknown, DEFAULTS, INPUT_NAMES, InputName, UNKNOWN } from "./inputs";
-import { readSettings } from "./settings";
+import { containsUnknown, DEFAULTS, INPUT_NAMES, InputName, UNKNOWN, withTimeoutDefault } from "./inputs";
+import type { Settings } from "./settings";
 import { triggersEqual } from "./triggers";
 
 const REPLACE_ON: InputName[] = ["servicePrincipalId", "jobId"];
@@ -9,14 +9,9 @@ export function isStopped(outs: Record<string, unknown>): boolean {
     return outs.status === "Paused" || outs.status === "Quarantine" || outs.scheduleState === "Paused";
 }
 
-/** A job Graph says is running: both status and schedule Active. */
-export function isRunning(job: { status?: string; scheduleState?: string }): boolean {
-    return job.status === "Active" && job.scheduleState === "Active";
-}
-
-function withDefault(value: unknown, key: InputName): unknown {
+function withDefault(value: unknown, key: InputName, settings?: Pick<Settings, "timeoutSeconds">): unknown {
     // States written before timeoutSeconds existed: compare against today's default, not "changed".
-    if (value === undefined && key === "timeoutSeconds") return readSettings().timeoutSeconds;
+    if (key === "timeoutSeconds") return withTimeoutDefault(value, settings);
     return value === undefined && key in DEFAULTS ? DEFAULTS[key as keyof typeof DEFAULTS] : value;
 }
 
@@ -36,14 +31,19 @@ export interface Decision {
 
 /**
  * Compares old OUTPUTS (what create/update/read stored, inputs echoed) with new checked inputs.
- * Pure: diff and update both use it, so preview says exactly what up will do.
+ * Pure: diff and update both use it, so preview says exactly what up will do. `settings` gives
+ * timeoutSeconds' default (the provider passes its ENTRA_SYNC_* settings).
  */
-export function decide(olds: Record<string, unknown>, news: Record<string, unknown>): Decision {
+export function decide(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+    settings?: Pick<Settings, "timeoutSeconds">,
+): Decision {
     const changed: string[] = [];
     const replaces: string[] = [];
     for (const key of INPUT_NAMES) {
-        const before = withDefault(olds[key], key);
-        const after = withDefault(news[key], key);
+        const before = withDefault(olds[key], key, settings);
+        const after = withDefault(news[key], key, settings);
         let same: boolean;
         if (key === "triggers" || key === "restartTriggers") same = !containsUnknown(after) && triggersEqual(before, after);
         else same = after !== UNKNOWN && before === after;

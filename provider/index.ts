@@ -4,12 +4,15 @@
  * - syncJobStart.ts  the resource class `SyncJobStart` and its documented `SyncJobStartArgs`
  * - provider.ts      the dynamic provider Pulumi serializes: thin, every method delegates to operations.ts
  * - operations.ts    configure/check/diff/create/update/read/delete: what each does, in order; per-process state
- * - jobs.ts          one job on Graph: read, start, pause, wait until Active, 404 diagnosis
- * - runs.ts          restart (restartTriggers) and waiting for the provisioning run that follows (waitFor "cycle")
- * - graph/           the only code that talks HTTP to Graph: session.ts (client, `call`: the retry loop
- *                    by cause within one deadline), deadline.ts (an operation's AbortSignal), limiter.ts
- *                    (requests in flight), transport.ts (middleware: token only to Graph, no redirects,
- *                    body read inside the attempt), explain.ts (Graph answers → the classes below)
+ * - job/             one job on Graph: view.ts (Graph's job JSON → outputs; isRunning), client.ts
+ *                    (JobClient, bound to a session and a job: read, one POST, pause, refresh, 404
+ *                    diagnosis), waits.ts (waitFor "active" and "cycle"), actions.ts (start and
+ *                    restart, each POST at most once)
+ * - graph/           the only code that talks HTTP to Graph: session.ts (client, `call`: the attempt
+ *                    loop within one deadline), retry.ts (`decide`: what a failed attempt means, pure),
+ *                    call.ts (GraphCall, OutcomeUnknown), deadline.ts (an operation's AbortSignal),
+ *                    limiter.ts (requests in flight), transport.ts (middleware: token only to Graph, no
+ *                    redirects, body read inside the attempt), explain.ts (Graph answers → the classes below)
  * - credentials.ts   which credential, from azuread:* config, ARM_* and AZURE_* variables; token cache
  * - settings.ts      every ENTRA_SYNC_* variable the provider reads, with its default
  * - inputs.ts        allowed values, defaults, and check's validation (pure)

@@ -1,5 +1,5 @@
 import { endpointProblem, ENVIRONMENT_NAMES, parseEnvironment } from "./clouds";
-import { readSettings } from "./settings";
+import { readSettings, SETTING_DEFAULTS, type Settings } from "./settings";
 import { canonicalize, JsonValue, sizeProblem, TriggersValueError } from "./triggers";
 
 /** The value the engine sends for an input not known yet (preview). */
@@ -81,6 +81,20 @@ export const DEFAULTS = {
     apiVersion: "v1.0",
 } as const satisfies Partial<ProviderInputs>;
 
+/** The longest timeoutSeconds and waitTimeoutSeconds: a day. */
+const MAX_SECONDS = 86_400;
+
+/** The documented defaults, no ENTRA_SYNC_* variable set: what the pure functions use unless given the provider's. */
+const DEFAULT_SETTINGS = readSettings({});
+
+/**
+ * timeoutSeconds where none is given (check fills it in; states written before it existed are read
+ * with it): ENTRA_SYNC_TIMEOUT_SECONDS, default 120. The one place that default is applied.
+ */
+export function withTimeoutDefault(value: unknown, settings: Pick<Settings, "timeoutSeconds"> = DEFAULT_SETTINGS): unknown {
+    return value === undefined || value === null ? settings.timeoutSeconds : value;
+}
+
 // Every key of ProviderInputs, exactly once: the Record type refuses a missing or unknown name.
 const INPUT_KEYS: Record<keyof ProviderInputs, true> = {
     servicePrincipalId: true,
@@ -115,9 +129,12 @@ const AZUREAD_SERVICE_PRINCIPAL_ID = /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9
 const AZUREAD_JOB_ID =
     /^\/servicePrincipals\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/synchronization\/jobs\/([^/]+)$/;
 
+/** How much of a bad value a check failure quotes (a pasted URL or secret is cut short). */
+const SHOWN_CHARS = 60;
+
 function show(value: unknown): string {
     const text = typeof value === "string" ? JSON.stringify(value) : String(value);
-    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+    return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text;
 }
 
 function oneOf(name: InputName, value: unknown, allowed: readonly string[], failures: CheckFailure[]): void {
@@ -200,7 +217,10 @@ export function jobIdProblem(value: unknown): string | undefined {
  * check: validates and normalizes inputs (defaults filled, triggers canonical). Unknown values
  * (preview) pass through unchecked; they are checked again when known.
  */
-export function checkInputs(news: Record<string, unknown>): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkInputs(
+    news: Record<string, unknown>,
+    settings: Pick<Settings, "timeoutSeconds"> = DEFAULT_SETTINGS,
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
     const failures: CheckFailure[] = [];
     const inputs: Record<string, unknown> = { ...news };
     for (const key of Object.keys(news)) {
@@ -211,7 +231,7 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     for (const [key, value] of Object.entries(DEFAULTS)) {
         if (inputs[key] === undefined || inputs[key] === null) inputs[key] = value;
     }
-    if (inputs.timeoutSeconds === undefined || inputs.timeoutSeconds === null) inputs.timeoutSeconds = readSettings().timeoutSeconds;
+    inputs.timeoutSeconds = withTimeoutDefault(inputs.timeoutSeconds, settings);
 
     const servicePrincipalId = normalizeServicePrincipalId(news.servicePrincipalId);
     if (servicePrincipalId !== UNKNOWN) {
@@ -258,15 +278,18 @@ export function checkInputs(news: Record<string, unknown>): { inputs: Record<str
     const waitTimeout = inputs.waitTimeoutSeconds;
     if (
         waitTimeout !== UNKNOWN &&
-        (typeof waitTimeout !== "number" || !Number.isFinite(waitTimeout) || waitTimeout < 1 || waitTimeout > 86400)
+        (typeof waitTimeout !== "number" || !Number.isFinite(waitTimeout) || waitTimeout < 1 || waitTimeout > MAX_SECONDS)
     ) {
-        failures.push({ property: "waitTimeoutSeconds", reason: `${show(waitTimeout)} is not a number of seconds from 1 to 86400` });
+        failures.push({
+            property: "waitTimeoutSeconds",
+            reason: `${show(waitTimeout)} is not a number of seconds from 1 to ${MAX_SECONDS}`,
+        });
     }
     const timeout = inputs.timeoutSeconds;
-    if (timeout !== UNKNOWN && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0 || timeout > 86400)) {
+    if (timeout !== UNKNOWN && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_SECONDS)) {
         failures.push({
             property: "timeoutSeconds",
-            reason: `${show(timeout)} is not a positive number of seconds (at most 86400); give e.g. 120, or leave it out for ENTRA_SYNC_TIMEOUT_SECONDS (default 120)`,
+            reason: `${show(timeout)} is not a positive number of seconds (at most ${MAX_SECONDS}); give e.g. ${SETTING_DEFAULTS.timeoutSeconds}, or leave it out for ENTRA_SYNC_TIMEOUT_SECONDS (default ${SETTING_DEFAULTS.timeoutSeconds})`,
         });
     }
     if (inputs.ensureActive !== UNKNOWN && typeof inputs.ensureActive !== "boolean") {

@@ -1,13 +1,12 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { isMicrosoftAuthority, resolveEndpoints } from "./clouds";
-import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./credentials";
+import { CachedCredential, createCredential, planCredential, readConfig, resolveAuthSettings } from "./auth";
 import { decide } from "./diff";
 import { IncompleteStateError, PartialStartError } from "./errors";
 import { GraphSession } from "./graph";
 import { deadlineIn } from "./graph/deadline";
-import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs } from "./inputs";
-import { ensureRestarted } from "./runs";
-import { ensureStarted, FailedAfterStart, JobTarget, JobView, pauseJob, readJobIfExists, StartResult } from "./jobs";
+import { checkInputs, DEFAULTS, echoInputs, ProviderInputs, ProviderOutputs, withTimeoutDefault } from "./inputs";
+import { FailedAfterStart, JobClient, JobTarget, JobView, restartJob, startJob, StartResult } from "./job";
 import { readSettings } from "./settings";
 
 /**
@@ -30,9 +29,17 @@ const processState: {
 /** The largest serialized provider a partial failure carries back to the engine (see runAction). */
 const PARTIAL_PROVIDER_MAX_CHARS = 16 * 1024;
 
-/** One key per job, whatever the case of the GUID the program gave. */
-function jobKey(session: GraphSession, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
-    return `${session.endpoints.graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
+/**
+ * One key per job, whatever the case of the GUID the program gave (Graph matches it in any case):
+ * the job lock and the claims both use it, so two resources naming one job are serialized.
+ */
+function jobKey(graphEndpoint: string, inputs: Pick<ProviderInputs, "servicePrincipalId" | "jobId">): string {
+    return `${graphEndpoint}/${inputs.servicePrincipalId.toLowerCase()}/${inputs.jobId}`;
+}
+
+/** The Graph origin these inputs name (no credential is built: a settings-only update calls nothing). */
+function graphEndpointOf(inputs: Partial<ProviderInputs>): string {
+    return resolveEndpoints(inputs, resolveAuthSettings(processState.config, process.env).environment, process.env).graphEndpoint;
 }
 
 /**
@@ -47,8 +54,10 @@ export async function configure(request: dynamic.ConfigureRequest): Promise<void
 export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
     const auth = resolveAuthSettings(processState.config, process.env);
     const endpoints = resolveEndpoints(inputs, auth.environment, process.env);
-    const plan = planCredential(auth);
-    // The description names each setting's source (never a secret): a changed msiEndpoint or file path is a new credential.
+    const plan = planCredential(auth, process.env);
+    // The description and the sources name each setting's origin (never a secret): a changed msiEndpoint or
+    // file path, or a variable that appeared (SYSTEM_ACCESSTOKEN), is a new credential. The credential is
+    // built at its first token request (CachedCredential), so a setting it cannot be built from fails then.
     const key = JSON.stringify([
         endpoints.graphEndpoint,
         endpoints.authorityHost,
@@ -56,6 +65,7 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
         plan.tenantId,
         plan.clientId,
         plan.description,
+        auth.sources,
     ]);
     let session = processState.sessions[key];
     if (!session) {
@@ -63,8 +73,9 @@ export function sessionFor(inputs: Partial<ProviderInputs>): GraphSession {
             createCredential(plan, auth, {
                 authorityHost: endpoints.authorityHost,
                 disableInstanceDiscovery: !isMicrosoftAuthority(endpoints.authorityHost),
+                env: process.env,
             });
-        session = new GraphSession(endpoints, new CachedCredential(create, plan, auth, endpoints.authorityHost), readSettings());
+        session = new GraphSession(endpoints, new CachedCredential(create, plan, auth, endpoints.authorityHost), readSettings(process.env));
         processState.sessions[key] = session;
     }
     return session;
@@ -86,9 +97,9 @@ async function withJobLock<T>(key: string, operation: () => Promise<T>): Promise
     }
 }
 
-/** timeoutSeconds; states written before it existed use ENTRA_SYNC_TIMEOUT_SECONDS (default 120). */
+/** timeoutSeconds; states written before it existed use ENTRA_SYNC_TIMEOUT_SECONDS. */
 function timeoutOf(inputs: Partial<ProviderInputs>): number {
-    return typeof inputs.timeoutSeconds === "number" && inputs.timeoutSeconds > 0 ? inputs.timeoutSeconds : readSettings().timeoutSeconds;
+    return withTimeoutDefault(inputs.timeoutSeconds, readSettings(process.env)) as number;
 }
 
 function targetOf(inputs: ProviderInputs): JobTarget {
@@ -142,24 +153,25 @@ function afterAction(previous: History, action: StartResult["action"], at: strin
  */
 async function runAction(id: string, inputs: ProviderInputs, previous: History, kind: "start" | "restart"): Promise<ProviderOutputs> {
     const session = sessionFor(inputs);
-    const target = targetOf(inputs);
-    processState.claimed[jobKey(session, inputs)] = id;
+    const job = new JobClient(session, targetOf(inputs));
+    const key = jobKey(session.endpoints.graphEndpoint, inputs);
+    processState.claimed[key] = id;
     let result: StartResult;
     try {
-        result = await withJobLock(`${session.endpoints.graphEndpoint}${id}`, () => {
+        result = await withJobLock(key, () => {
             // Taken inside the lock: the wait for another operation on this job is bounded by that one's deadline.
             const deadline = deadlineIn(timeoutOf(inputs));
             const options = {
                 startPolicy: inputs.startPolicy,
                 waitFor: inputs.waitFor,
                 waitTimeoutSeconds: inputs.waitTimeoutSeconds,
-                pollIntervalMs: readSettings().pollIntervalMs,
+                pollIntervalMs: readSettings(process.env).pollIntervalMs,
                 deadline,
                 waitDeadline: { ...deadlineIn(timeoutOf(inputs) + inputs.waitTimeoutSeconds), seconds: deadline.seconds },
             };
             return kind === "restart"
-                ? ensureRestarted(session, target, { ...options, restartScope: inputs.restartScope ?? DEFAULTS.restartScope })
-                : ensureStarted(session, target, options);
+                ? restartJob(job, { ...options, restartScope: inputs.restartScope ?? DEFAULTS.restartScope })
+                : startJob(job, options);
         });
     } catch (e) {
         if (e instanceof FailedAfterStart) {
@@ -182,12 +194,12 @@ async function runAction(id: string, inputs: ProviderInputs, previous: History, 
 
 /** Validates and normalizes; with no failures, what it returns is a complete ProviderInputs. */
 export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult<ProviderInputs>> {
-    const { inputs, failures } = checkInputs(news);
+    const { inputs, failures } = checkInputs(news, readSettings(process.env));
     return { inputs: inputs as ProviderInputs, failures };
 }
 
 export async function diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
-    const decision = decide(olds, news);
+    const decision = decide(olds, news, readSettings(process.env));
     return { changes: decision.changes, replaces: decision.replaces, deleteBeforeReplace: false };
 }
 
@@ -197,11 +209,11 @@ export async function create(inputs: ProviderInputs): Promise<dynamic.CreateResu
 }
 
 export async function update(id: string, olds: ProviderOutputs, news: ProviderInputs): Promise<dynamic.UpdateResult<ProviderOutputs>> {
-    const decision = decide(olds, news);
+    const decision = decide(olds, news, readSettings(process.env));
     // A restart also resumes a paused job: restartTriggers and triggers changing together make one restart.
     if (decision.restart) return { outs: await runAction(id, news, historyOf(olds), "restart") };
     if (decision.start) return { outs: await runAction(id, news, historyOf(olds), "start") };
-    processState.claimed[jobKey(sessionFor(news), news)] = id;
+    processState.claimed[jobKey(graphEndpointOf(news), news)] = id;
     // Settings only (or restartTriggers set where it was absent): no Graph call; keep what was last read.
     return { outs: outputs(news, olds, historyOf(olds)) };
 }
@@ -213,7 +225,7 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
         );
     }
     const session = sessionFor(props);
-    const job = await readJobIfExists(session, targetOf(props), deadlineIn(timeoutOf(props)), session.credential.tenantId);
+    const job = await new JobClient(session, targetOf(props)).readIfExists(deadlineIn(timeoutOf(props)), session.credential.tenantId);
     // Confirmed gone: an empty id removes the resource from state (the host cannot encode an absent id).
     if (!job) return { id: "", props: {} as ProviderOutputs };
     return {
@@ -225,8 +237,9 @@ export async function read(id: string, props?: ProviderOutputs): Promise<dynamic
 export async function remove(id: string, props: ProviderOutputs): Promise<void> {
     if (props.onDelete !== "pause") return;
     const session = sessionFor(props);
-    await withJobLock(`${session.endpoints.graphEndpoint}${id}`, async () => {
-        if (processState.claimed[jobKey(session, props)]) {
+    const key = jobKey(session.endpoints.graphEndpoint, props);
+    await withJobLock(key, async () => {
+        if (processState.claimed[key]) {
             // The dynamic provider host has no channel to the engine's log and delete returns nothing:
             // the engine shows each line a dynamic provider writes as a diagnostic of the update
             // (tests/e2e/replace.test.ts sees it in `pulumi up`'s output).
@@ -235,6 +248,6 @@ export async function remove(id: string, props: ProviderOutputs): Promise<void> 
             );
             return;
         }
-        await pauseJob(session, targetOf(props), deadlineIn(timeoutOf(props)));
+        await new JobClient(session, targetOf(props)).pause(deadlineIn(timeoutOf(props)));
     });
 }

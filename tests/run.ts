@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { generateCa } from "../emulator/certs";
+import { LOOPBACK_GUARD } from "../harness/paths";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-test-"));
 const ca = generateCa("entra-sync test run CA");
@@ -35,7 +36,7 @@ for (const [k, v] of Object.entries(process.env)) {
     if (/^(ARM_|AZURE_|ACTIONS_ID_TOKEN_|ENTRA_SYNC_|IDENTITY_|MSI_|PULUMI_)/.test(k) && !RUN_SETTINGS.includes(k)) continue;
     env[k] = v;
 }
-const guard = path.join(__dirname, "support", "loopback-guard.js");
+const guard = LOOPBACK_GUARD;
 Object.assign(env, {
     NODE_EXTRA_CA_CERTS: path.join(dir, "ca.pem"),
     ENTRA_SYNC_TEST_DIR: dir,

@@ -81,22 +81,3 @@ export function sleepWithin(ms: number, signal: AbortSignal): Promise<void> {
         signal.addEventListener("abort", onAbort, { once: true });
     });
 }
-
-/** Settles with `promise`, or rejects with the signal's reason when it aborts first (the promise is abandoned). */
-export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-        promise.then(
-            (value) => {
-                signal.removeEventListener("abort", onAbort);
-                resolve(value);
-            },
-            (error) => {
-                signal.removeEventListener("abort", onAbort);
-                reject(error);
-            },
-        );
-    });
-}

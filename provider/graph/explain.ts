@@ -1,12 +1,13 @@
 import type { Endpoints } from "../clouds";
-import type { CachedCredential } from "../credentials";
+import type { CachedCredential } from "../auth";
 import { GraphRequestError, GraphRequestInfo, PermissionError, ThrottledError, TokenRejectedError } from "../errors";
-import type { GraphCall } from "./session";
+import type { GraphCall } from "./call";
 
 /** What a session knows that an error message needs. */
 export interface ExplainContext {
     endpoints: Endpoints;
-    credential: CachedCredential;
+    /** Which credential (never a secret) and its tenant, for a 401's and a 403's fix. */
+    credential: Pick<CachedCredential, "description" | "tenantId">;
 }
 
 /** An HTTP answer that ends the call: status, Graph's error body and headers. */
@@ -52,14 +53,17 @@ export function infoOf(call: GraphCall, answer?: GraphAnswer): GraphRequestInfo 
     return info;
 }
 
+/** A body that is not Graph's error JSON is quoted in the error only when shorter than this (a page is not). */
+const MAX_QUOTED_BODY_CHARS = 300;
+
 /**
  * A Graph answer that ends the call → our error with a fix. 404s come back as GraphRequestError
- * with status 404; jobs.ts, which knows what was sought, turns them into the precise class.
+ * with status 404; the job client, which knows what was sought, turns them into the precise class.
  */
 export function explainAnswer(call: GraphCall, answer: GraphAnswer, progress: CallProgress, context: ExplainContext): Error {
     const { endpoints, credential } = context;
     const info = infoOf(call, answer);
-    const message = graphError(answer.text).message ?? (answer.text.length < 300 ? answer.text.trim() : undefined);
+    const message = graphError(answer.text).message ?? (answer.text.length < MAX_QUOTED_BODY_CHARS ? answer.text.trim() : undefined);
     const described = credential.description;
     switch (answer.status) {
         case 401:

@@ -33,13 +33,6 @@ export interface Slot {
  * N=200, and the throttled benchmark runs were the same at 64.)
  */
 export const START_CONCURRENCY = 64;
-/**
- * The default cap (ENTRA_SYNC_MAX_CONCURRENCY unset). A large tenant's bucket, 8,000 units per
- * 10 s, is 800 requests/s; at ~300 ms per answer that is ~240 in flight, so 256 lets one provider
- * process use a whole bucket. Over HTTP/2 (proxy.ts) the slots are streams on one connection; over
- * HTTP/1.1 each is a socket, so the cap also bounds sockets and host memory.
- */
-export const DEFAULT_MAX_CONCURRENCY = 256;
 /** How long a throttled slot stays taken when the answer did not say (Graph sends Retry-After). */
 export const HOLD_WITHOUT_RETRY_AFTER_MS = 1000;
 /**
@@ -49,6 +42,25 @@ export const HOLD_WITHOUT_RETRY_AFTER_MS = 1000;
  * whose answer was throttled.) The throttled request itself still waits the whole Retry-After.
  */
 export const MAX_HOLD_MS = 10_000;
+
+/** A throttled answer multiplies the limit by this (AIMD's multiplicative decrease). */
+const THROTTLE_CUT = 0.5;
+/** A large latency rise multiplies the limit by this: a tenth less, gentler than a throttle. */
+const LATENCY_CUT = 0.9;
+/** How fast the baseline (lowest latency) drifts up toward what is seen, per answer. */
+const BASELINE_DRIFT = 0.001;
+/** The weight of one answer in the smoothed latency (an exponential moving average). */
+const SMOOTHING = 0.05;
+/** Answers before latency counts as a trend (connection set-up and warm-up come first). */
+const WARM_UP_SAMPLES = 50;
+/** A rise that cuts: smoothed latency above this multiple of the baseline, and by more than LARGE_RISE_MS. */
+const LARGE_RISE_FACTOR = 3;
+const LARGE_RISE_MS = 20;
+/** A rise that stops growth: above this multiple of the baseline, and by more than MODERATE_RISE_MS. */
+const MODERATE_RISE_FACTOR = 1.5;
+const MODERATE_RISE_MS = 10;
+/** The limit grows only while at least this share of it is in flight (it is what holds requests back). */
+const GROW_WHEN_IN_USE = 0.5;
 
 /** Statuses that mean "send less": throttled, unavailable, gateway timeout. */
 export function isThrottle(status: number | undefined): boolean {
@@ -85,32 +97,32 @@ export class ConcurrencyController {
     observe(outcome: AttemptOutcome, now: number, inFlight: number): number {
         const sentAt = now - outcome.latencyMs;
         if (isThrottle(outcome.status)) {
-            this.cut(0.5, sentAt, now);
+            this.cut(THROTTLE_CUT, sentAt, now);
             return Math.min(outcome.retryAfterMs ?? HOLD_WITHOUT_RETRY_AFTER_MS, MAX_HOLD_MS);
         }
         // A transport failure's time says nothing about Graph's latency, and is not a reason to grow.
         if (outcome.status === undefined) return 0;
         const latency = Math.max(0, outcome.latencyMs);
         this.baselineMs =
-            this.baselineMs === undefined ? latency : Math.min(latency, this.baselineMs + (latency - this.baselineMs) * 0.001);
-        this.smoothedMs = this.smoothedMs === undefined ? latency : this.smoothedMs + (latency - this.smoothedMs) * 0.05;
+            this.baselineMs === undefined ? latency : Math.min(latency, this.baselineMs + (latency - this.baselineMs) * BASELINE_DRIFT);
+        this.smoothedMs = this.smoothedMs === undefined ? latency : this.smoothedMs + (latency - this.smoothedMs) * SMOOTHING;
         // The first answers include connection set-up and the process warming up: not a trend yet.
-        if (++this.samples < 50) return this.grow(inFlight);
+        if (++this.samples < WARM_UP_SAMPLES) return this.grow(inFlight);
         // "Rising" is both relative and absolute, so a 1 ms baseline on loopback does not react to noise.
         // A moderate rise (new connections' TLS handshakes, a busy event loop) stops growth; a
         // large one cuts. Either way slow start goes on: only Graph saying "throttled" ends it.
         const rise = this.smoothedMs - this.baselineMs;
-        if (this.smoothedMs > this.baselineMs * 3 && rise > 20) {
-            this.cut(0.9, sentAt, now, false);
+        if (this.smoothedMs > this.baselineMs * LARGE_RISE_FACTOR && rise > LARGE_RISE_MS) {
+            this.cut(LATENCY_CUT, sentAt, now, false);
             return 0;
         }
-        if (this.smoothedMs > this.baselineMs * 1.5 && rise > 10) return 0;
+        if (this.smoothedMs > this.baselineMs * MODERATE_RISE_FACTOR && rise > MODERATE_RISE_MS) return 0;
         return this.grow(inFlight);
     }
 
     private grow(inFlight: number): 0 {
         // Only when the limit is what holds requests back; an idle limit would grow without meaning.
-        if (inFlight * 2 >= this.limit) this.limit = Math.min(this.cap, this.limit + (this.slowStart ? 1 : 1 / this.limit));
+        if (inFlight >= this.limit * GROW_WHEN_IN_USE) this.limit = Math.min(this.cap, this.limit + (this.slowStart ? 1 : 1 / this.limit));
         return 0;
     }
 
@@ -169,20 +181,6 @@ export class Limiter {
             }
             this.waiting.push(waiter);
         });
-    }
-
-    /** Runs `task` in one slot (one attempt); kept for callers that have no status to report. */
-    async run<T>(task: () => Promise<T>): Promise<T> {
-        const slot = await this.acquire();
-        const t0 = performance.now();
-        try {
-            const result = await task();
-            slot.release({ status: 200, latencyMs: performance.now() - t0 });
-            return result;
-        } catch (e) {
-            slot.release({ latencyMs: performance.now() - t0 });
-            throw e;
-        }
     }
 
     private take(): Slot {

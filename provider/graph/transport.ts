@@ -103,11 +103,6 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
     return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Exponential backoff with jitter for transport failures and 500/502 (attempt counts from 1). */
-export function backoffMs(attempt: number): number {
-    return Math.min(250 * 2 ** (attempt - 1), 4000) * (0.75 + Math.random() / 2);
-}
-
 /**
  * The claims of a `WWW-Authenticate: Bearer … claims="<base64>"` challenge, decoded (what
  * getToken's `claims` option takes, as @azure/core-rest-pipeline's challenge handling passes it).
@@ -124,7 +119,7 @@ export function claimsOf(headers: Headers | undefined): string | undefined {
 }
 
 /** The transport-level cause of a failed attempt, in words (never a token: URLs and codes only). */
-export function transportCause(attempt: AttemptOptions, attemptLimitMs: number, deadlineHit: boolean): string {
+export function transportCause(attempt: Pick<AttemptOptions, "thrown" | "phase">, attemptLimitMs: number, deadlineHit: boolean): string {
     const thrown = attempt.thrown as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
     const timedOut = thrown?.name === "TimeoutError" || thrown?.name === "AbortError" || thrown?.name === "DeadlineExceeded";
     const seconds = `${Number((attemptLimitMs / 1000).toFixed(2))} s`;

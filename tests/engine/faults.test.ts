@@ -4,16 +4,18 @@
  */
 import * as assert from "assert";
 import * as fc from "fast-check";
+import { TOKEN_RETRY } from "../../provider/auth/credential";
 import { Emulator } from "../../emulator";
 import { ResourceSpec, Stack, summary } from "../../harness";
 import { startTestStack } from "../support/testStack";
-import { startTestEmulator } from "../support/testEnv";
+import { checkFaultsUsed, maxReadsWhileWaiting, startTestEmulator } from "../support/testEnv";
 
 describe("engine protocol: faults, bad input and secrets", function () {
     this.timeout(180_000);
     let emu: Emulator;
     let stack: Stack | undefined;
     beforeEach(async () => (emu = await startTestEmulator()));
+    checkFaultsUsed(() => emu);
     afterEach(async () => {
         await stack?.stop();
         stack = undefined;
@@ -81,14 +83,14 @@ describe("engine protocol: faults, bad input and secrets", function () {
     it("never active within waitTimeoutSeconds: fails in bounded time, start recorded", async () => {
         stack = await startTestStack(emu);
         const job = emu.addJob(emu.seed.servicePrincipalId, { state: "Paused", afterStart: { kind: "stuck" } });
-        const t0 = Date.now();
         const [step] = await stack.up([
             {
                 name: "resume",
                 args: { servicePrincipalId: emu.seed.servicePrincipalId, jobId: job.id, waitFor: "active", waitTimeoutSeconds: 1 },
             },
         ]);
-        assert.ok(Date.now() - t0 < 15_000);
+        // Bounded by count, not by time: polls at least POLL_SECONDS apart for 1 s, then the error.
+        assert.ok(emu.count({ kind: "getJob" }) <= maxReadsWhileWaiting(1), `${emu.count({ kind: "getJob" })} reads`);
         assert.match(step.error!, /did not become Active within 1s \(last status NotRun\/Active\)\. Raise waitTimeoutSeconds/);
         assert.strictEqual(stack.outputs("resume").startCount, 1);
     });
@@ -131,9 +133,12 @@ describe("engine protocol: faults, bad input and secrets", function () {
         await stack.stop();
         stack = await startTestStack(emu);
         emu.inject({ fault: { kind: "status", status: 500 }, routes: ["token"] });
-        const t0 = Date.now();
         const [failed] = await stack.up([spec(emu.seed.quarantinedJobId)]);
-        assert.ok(Date.now() - t0 < 60_000);
+        // Bounded by count, not by time: the first request and @azure/identity's own retries, then the error.
+        assert.deepStrictEqual(
+            emu.filter({ kind: "token" }).map((r) => r.status),
+            [503, 200, ...Array<number>(1 + TOKEN_RETRY.maxRetries).fill(500)],
+        );
         assert.strictEqual(failed.ok, false);
         assert.match(
             failed.error!,
@@ -274,7 +279,15 @@ describe("engine protocol: faults, bad input and secrets", function () {
         emu.inject({ fault: { kind: "unauthorized" }, routes: ["getJob"] });
         const [unauthorized] = await stack.up([ok, missing]).then((s) => s.filter((x) => x.name === "missing"));
         const tokens = emu.requests.filter((r) => r.kind === "token").length;
-        assert.ok(tokens >= 1);
+        // One token for the first run; in the second, the 401 drops it and one fresh token is refused too.
+        assert.strictEqual(tokens, 2);
+        assert.deepStrictEqual(
+            emu
+                .filter({ kind: "getJob" })
+                .map((r) => r.status)
+                .slice(-2),
+            [401, 401],
+        );
 
         const haystack = [
             ...program.resources.map((r) => String(r.inputs.__provider)),

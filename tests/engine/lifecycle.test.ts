@@ -202,6 +202,14 @@ describe("engine protocol: SyncJobStart through the real provider host", functio
         const spec = { ...resume({ triggers: { secret: "s3cr3t-trigger-value" } }), secretTriggers: true };
         await stack.up([spec]);
         const r = Object.values(stack.engine.resources)[0];
+        // The provider's part: it returns the value under the input's own name (the engine's rule then
+        // keeps that output secret) and copies it into no other output, which would be stored in clear.
+        const outputs = stack.outputs("resume");
+        assert.deepStrictEqual(outputs.triggers, { secret: "s3cr3t-trigger-value" });
+        assert.deepStrictEqual(
+            Object.keys(outputs).filter((k) => k !== "triggers" && JSON.stringify(outputs[k]).includes("s3cr3t-trigger-value")),
+            [],
+        );
         assert.deepStrictEqual(r.secretOutputs, ["triggers"]);
         const checkpoint = stack.engine.checkpoint();
         assert.ok(!checkpoint.includes("s3cr3t-trigger-value"), "the secret trigger must be encrypted in state");

@@ -7,7 +7,7 @@ import * as assert from "assert";
 import { Emulator } from "../../emulator";
 import { ResourceSpec, Stack } from "../../harness";
 import { startTestStack } from "../support/testStack";
-import { startTestEmulator } from "../support/testEnv";
+import { attemptsSaid, checkFaultsUsed, receivedAttempts, startTestEmulator } from "../support/testEnv";
 
 describe("engine protocol: the network as it really behaves", function () {
     this.timeout(60_000);
@@ -21,6 +21,7 @@ describe("engine protocol: the network as it really behaves", function () {
         await stack?.stop();
         await emu.close();
     });
+    checkFaultsUsed(() => emu);
     afterEach(() => {
         emu.clearFaults();
         emu.clearLog();
@@ -62,10 +63,11 @@ describe("engine protocol: the network as it really behaves", function () {
                 ),
             );
         }
-        // From the first request the provider made (the program and the host's start-up come before it).
+        // The deadline ended the wait (the error names it); how long that took is the benchmark's to measure.
         const operationMs = Date.now() - emu.filter({ kind: "token" })[0].at;
-        console.log(`      [network/engine] token hangs: from the token request to the end of the run ${operationMs} ms`);
-        assert.ok(operationMs < 1000 + 1500, `${operationMs} ms (whole run ${ms} ms)`);
+        console.log(
+            `      [network/engine] token hangs: from the token request to the end of the run ${operationMs} ms (whole run ${ms} ms)`,
+        );
         // One shared request; when the first resource's deadline abandons it, the second (its deadline
         // a few ms later) may ask once more, never again.
         assert.ok([1, 2].includes(emu.count({ kind: "token" })), `${emu.count({ kind: "token" })} token requests`);
@@ -110,9 +112,15 @@ describe("engine protocol: the network as it really behaves", function () {
             /-> no response: the body stalled after the headers \(no complete body within 0\.\d+ s\); [2-4] attempts in 1\.\d s\. No time was left within the 1 s timeoutSeconds\./,
         );
         const operationMs = Date.now() - emu.filter({ kind: "getJob" })[0].at;
-        console.log(`      [network/engine] stalled body: from the first read to the end of the run ${operationMs} ms`);
-        assert.ok(operationMs < 1000 + 1500, `${operationMs} ms (whole run ${ms} ms)`);
-        assert.ok(emu.count({ kind: "getJob" }) >= 2);
+        console.log(
+            `      [network/engine] stalled body: from the first read to the end of the run ${operationMs} ms (whole run ${ms} ms)`,
+        );
+        // Cut per attempt and retried: the attempts the error counts reached the emulator.
+        assert.ok(attemptsSaid(steps[0].error!) >= 2, steps[0].error);
+        assert.ok(
+            receivedAttempts(emu.count({ kind: "getJob" }), steps[0].error!),
+            `${emu.count({ kind: "getJob" })} reads: ${steps[0].error}`,
+        );
         assert.strictEqual(emu.count({ kind: "start" }), 0);
         assert.strictEqual(job.starts, 0);
     });

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as https from "https";
 import { Emulator, parseFaultSpec } from "../../emulator";
 import { ROUTES } from "../../emulator/routes";
-import { startTestEmulator } from "../support/testEnv";
+import { checkFaultsUsed, startTestEmulator } from "../support/testEnv";
 
 /** What a client that stops waiting after ~300 ms sees; the faults below never answer on their own. */
 const PATIENCE_MS = 300;
@@ -76,6 +76,7 @@ describe("emulator faults on the wire (undici fetch and Node's https as clients)
         auth = { authorization: `Bearer ${await token(emu)}` };
         emu.clearLog();
     });
+    checkFaultsUsed(() => emu);
     afterEach(async () => emu.close());
 
     const start = () => fetch(`${jobUrl}/start`, { method: "POST", headers: auth, signal: AbortSignal.timeout(PATIENCE_MS) });

@@ -3,7 +3,7 @@ import { spawn } from "child_process";
 import * as path from "path";
 import { Emulator } from "../../emulator";
 import { EntraThrottle, parseThrottle, TokenBucket } from "../../emulator/throttle";
-import { startTestEmulator } from "../support/testEnv";
+import { checkFaultsUsed, startTestEmulator } from "../support/testEnv";
 
 /** A client-credentials token straight from the emulator's token endpoint. */
 async function token(emu: Emulator, clientId = emu.clientId, secret = emu.clientSecret): Promise<string> {
@@ -45,6 +45,7 @@ describe("emulator: Entra-like throttling (resource units per app and tenant, wr
     this.timeout(20_000);
     let emu: Emulator;
     beforeEach(async () => (emu = await startTestEmulator()));
+    checkFaultsUsed(() => emu);
     afterEach(async () => emu.close());
 
     it("answers 429 past the app's resource units, Graph-shaped, and charges neither tokens nor other apps", async () => {

@@ -5,8 +5,8 @@ import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-grap
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Emulator, generateClientCertificate } from "../../emulator";
-import { startTestEmulator } from "../support/testEnv";
+import { Emulator, FaultRule, generateClientCertificate } from "../../emulator";
+import { checkFaultsUsed, startTestEmulator } from "../support/testEnv";
 
 function graphClient(emu: Emulator, clientId = emu.clientId, secret = emu.clientSecret): Client {
     const credential = new ClientSecretCredential(emu.tenantId, clientId, secret, {
@@ -32,6 +32,7 @@ async function graphError(p: Promise<unknown>): Promise<GraphError> {
 describe("emulator (real @azure/identity and Graph client over HTTPS)", function () {
     let emu: Emulator;
     beforeEach(async () => (emu = await startTestEmulator()));
+    checkFaultsUsed(() => emu);
     afterEach(async () => emu.close());
 
     it("serves openid-configuration and client-credential tokens to ClientSecretCredential", async () => {
@@ -176,9 +177,10 @@ describe("emulator (real @azure/identity and Graph client over HTTPS)", function
         const g = graphClient(emu);
         const path1 = `/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/${emu.seed.pausedJobId}`;
         emu.inject({ fault: { kind: "status", status: 429, retryAfterSeconds: 1 }, routes: ["getJob"], times: 1 });
-        const t0 = Date.now();
         await g.api(path1).get(); // the client's RetryHandler honours Retry-After
-        assert.ok(Date.now() - t0 >= 900);
+        // As the emulator saw it: the retry came no sooner than the Retry-After it sent (a slow machine only adds).
+        const [first, retry] = emu.filter({ kind: "getJob" });
+        assert.ok(retry.at - first.at >= 1000, `retried after ${retry.at - first.at} ms`);
         assert.deepStrictEqual(
             emu.filter({ kind: "getJob" }).map((r) => r.status),
             [429, 200],
@@ -197,5 +199,32 @@ describe("emulator (real @azure/identity and Graph client over HTTPS)", function
         emu.throttle(5, 2);
         const statuses = await Promise.all([1, 2, 3, 4].map(() => fetch(`${emu.graphEndpoint}/v1.0${path1}`).then((r) => r.status)));
         assert.deepStrictEqual(statuses.sort(), [401, 401, 429, 429]);
+    });
+
+    it("pendingFaults: a fault with uses left or never used is pending, and assertNoPendingFaults names it", async () => {
+        const path1 = `/servicePrincipals/${emu.seed.servicePrincipalId}/synchronization/jobs/${emu.seed.pausedJobId}`;
+        emu.inject({ fault: { kind: "status", status: 503 }, routes: ["getJob"], times: 2 });
+        const never: FaultRule = { fault: { kind: "reset" }, routes: ["start"] };
+        emu.inject(never);
+        const removed = emu.inject({ fault: { kind: "hang" }, routes: ["pause"] });
+        removed();
+        assert.strictEqual((await fetch(`${emu.graphEndpoint}/v1.0${path1}`)).status, 503);
+        assert.deepStrictEqual(emu.pendingFaults(), [
+            { rule: { fault: { kind: "status", status: 503 }, routes: ["getJob"], times: 1 }, used: 1, remaining: 1 },
+            { rule: never, used: 0, remaining: undefined },
+        ]);
+        assert.throws(
+            () => emu.assertNoPendingFaults(),
+            (e: Error) =>
+                e.message ===
+                "2 declared fault(s) never met their request:\n" +
+                    '  {"kind":"status","status":503} on getJob: 1 of 2 uses left\n' +
+                    '  {"kind":"reset"} on start: never used',
+        );
+        assert.strictEqual((await fetch(`${emu.graphEndpoint}/v1.0${path1}`)).status, 503);
+        // A rule without `times` is used once it met one request.
+        await assert.rejects(fetch(`${emu.graphEndpoint}/v1.0${path1}/start`, { method: "POST" }), /fetch failed/);
+        assert.deepStrictEqual(emu.pendingFaults(), []);
+        emu.assertNoPendingFaults();
     });
 });

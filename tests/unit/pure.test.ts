@@ -6,11 +6,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as fc from "fast-check";
 import { endpointProblem, isMicrosoftAuthority, resolveEndpoints } from "../../provider/clouds";
-import { planCredential, resolveAuthSettings, scrub } from "../../provider/credentials";
+import { planCredential, resolveAuthSettings, scrub } from "../../provider/auth";
+import { refreshTimes } from "../../provider/auth/token-cache";
+import { check } from "../../provider/operations";
+import { readSettings, SETTING_DEFAULTS } from "../../provider/settings";
 import { decide, isStopped } from "../../provider/diff";
 import { checkInputs, DEFAULTS, normalizeRestartScope, UNKNOWN } from "../../provider/inputs";
-import { runBeganAfter } from "../../provider/jobs";
-import { isLaterRun } from "../../provider/runs";
+import { isLaterRun, runBeganAfter } from "../../provider/job/view";
 import { canonicalize, canonicalJson, MAX_TRIGGERS_BYTES, triggersEqual, TriggersValueError } from "../../provider/triggers";
 
 const SP = "1b9e6a3e-0c8f-4a56-9a57-2b1f3c4d5e6f";
@@ -85,11 +87,20 @@ describe("check: inputs", () => {
         assert.deepStrictEqual(inputs, { servicePrincipalId: SP, jobId: JOB, __provider: "x", ...DEFAULTS, timeoutSeconds: 120 });
     });
 
-    it("timeoutSeconds: its default comes from ENTRA_SYNC_TIMEOUT_SECONDS; a non-positive value names the fix", () => {
+    it("timeoutSeconds: its default comes from ENTRA_SYNC_TIMEOUT_SECONDS; a non-positive value names the fix", async () => {
+        // Pure: the settings are passed in (process.env is not read) ...
+        const settings = readSettings({ ENTRA_SYNC_TIMEOUT_SECONDS: "45" });
+        assert.strictEqual(checkInputs({ servicePrincipalId: SP, jobId: JOB }, settings).inputs.timeoutSeconds, 45);
+        assert.strictEqual(checkInputs({ servicePrincipalId: SP, jobId: JOB }).inputs.timeoutSeconds, 120);
+        // ... a state written before timeoutSeconds existed compares equal to today's default ...
+        const before = { servicePrincipalId: SP, jobId: JOB, ...DEFAULTS };
+        assert.deepStrictEqual(decide(before, { ...before, timeoutSeconds: 45 }, settings).changed, []);
+        assert.deepStrictEqual(decide(before, { ...before, timeoutSeconds: 45 }).changed, ["timeoutSeconds"]);
+        // ... and the provider's check reads its process's ENTRA_SYNC_TIMEOUT_SECONDS.
         const saved = process.env.ENTRA_SYNC_TIMEOUT_SECONDS;
         process.env.ENTRA_SYNC_TIMEOUT_SECONDS = "45";
         try {
-            assert.strictEqual(checkInputs({ servicePrincipalId: SP, jobId: JOB }).inputs.timeoutSeconds, 45);
+            assert.strictEqual((await check({}, { servicePrincipalId: SP, jobId: JOB })).inputs?.timeoutSeconds, 45);
         } finally {
             if (saved === undefined) delete process.env.ENTRA_SYNC_TIMEOUT_SECONDS;
             else process.env.ENTRA_SYNC_TIMEOUT_SECONDS = saved;
@@ -331,6 +342,56 @@ describe("credential settings", () => {
         assert.strictEqual(planCredential({ useMsi: true, sources: {} }).kind, "ManagedIdentityCredential");
         assert.strictEqual(planCredential({ useCli: true, sources: {} }).kind, "AzureCliCredential");
         assert.strictEqual(planCredential({ sources: {} }).kind, "DefaultAzureCredential");
+    });
+    it("reads AZURE_* from the environment it is given, never from process.env", () => {
+        const env = { AZURE_TENANT_ID: "env-tenant", AZURE_CLIENT_ID: "env-client" };
+        const saved = { ...process.env };
+        process.env.AZURE_TENANT_ID = "process-tenant";
+        process.env.AZURE_CLIENT_ID = "process-client";
+        try {
+            const aks = planCredential(
+                { useAksWorkloadIdentity: true, sources: { useAksWorkloadIdentity: "ARM_USE_AKS_WORKLOAD_IDENTITY" } },
+                env,
+            );
+            assert.deepStrictEqual([aks.kind, aks.tenantId, aks.clientId], ["WorkloadIdentityCredential", "env-tenant", "env-client"]);
+            const fallback = planCredential({ sources: {} }, env);
+            assert.deepStrictEqual([fallback.tenantId, fallback.clientId], ["env-tenant", "env-client"]);
+            assert.deepStrictEqual(
+                [planCredential({ sources: {} }).tenantId, planCredential({ sources: {} }).clientId],
+                [undefined, undefined],
+            );
+        } finally {
+            for (const key of ["AZURE_TENANT_ID", "AZURE_CLIENT_ID"]) {
+                if (saved[key] === undefined) delete process.env[key];
+                else process.env[key] = saved[key];
+            }
+        }
+    });
+    it("a token is refreshed in the background from its refresh time, and waited for only near its end (as tokenCycler)", () => {
+        const hour = 3_600_000;
+        // An hour's token: refresh 5 minutes before the end, must refresh 1 minute before.
+        assert.deepStrictEqual(refreshTimes({ token: "t", expiresOnTimestamp: hour }, 0), {
+            refreshAt: hour - 300_000,
+            mustRefreshAt: hour - 60_000,
+        });
+        // refreshAfterTimestamp (MSAL's refresh_in) wins for the background refresh.
+        assert.deepStrictEqual(refreshTimes({ token: "t", expiresOnTimestamp: hour, refreshAfterTimestamp: hour / 2 }, 0), {
+            refreshAt: hour / 2,
+            mustRefreshAt: hour - 60_000,
+        });
+        // A short token (2 s): both at half its life, so it is never handed out in its last second.
+        assert.deepStrictEqual(refreshTimes({ token: "t", expiresOnTimestamp: 2000 }, 0), { refreshAt: 1000, mustRefreshAt: 1000 });
+    });
+    it("every ENTRA_SYNC_* default comes from one table", () => {
+        assert.deepStrictEqual(readSettings({}), {
+            maxConcurrency: SETTING_DEFAULTS.maxConcurrency,
+            requestTimeoutMs: SETTING_DEFAULTS.requestTimeoutSeconds * 1000,
+            timeoutSeconds: SETTING_DEFAULTS.timeoutSeconds,
+            pollIntervalMs: SETTING_DEFAULTS.pollIntervalSeconds * 1000,
+            graphEndpoint: undefined,
+            authorityHost: undefined,
+        });
+        assert.deepStrictEqual([SETTING_DEFAULTS.maxConcurrency, SETTING_DEFAULTS.timeoutSeconds], [256, 120]);
     });
     it("scrubs secrets and bearer tokens from text", () => {
         const s = { clientSecret: "hunter2-secret", sources: {} };

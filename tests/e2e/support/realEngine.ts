@@ -1,39 +1,20 @@
 /**
- * The real Pulumi engine for the e2e suite: the CLI that `npm run pulumi:install` built from Go
- * modules, driven through the Automation API with a file:// backend, a passphrase secrets provider
- * and PULUMI_HOME in the test's temp folder. Programs are Automation API inline programs: their
- * language runtime is @pulumi/pulumi in this process (the Go module proxy does not serve the
- * Node.js language host's module; docs/real-engine.md). The CLI starts the dynamic-provider host
- * (our pulumi-resource-pulumi-nodejs launcher) in the stack's folder, whose node_modules is this
- * checkout's.
- *
- * Without an installed CLI the e2e tests are skipped with the command that installs it; with
- * ENTRA_SYNC_REQUIRE_PULUMI=1 (CI) a missing CLI fails them instead.
+ * The e2e suite's side of the real engine (harness/realEngine.ts): stacks pointed at an emulator,
+ * on the packed package or this checkout, and the rule that skips the suite without a CLI (saying
+ * how to install one) or, with ENTRA_SYNC_REQUIRE_PULUMI=1 (CI), fails it.
  */
-import { execFile } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type * as automation from "@pulumi/pulumi/automation";
 import type { Emulator } from "../../../emulator";
-import { packedConsumer } from "../../../harness";
+import * as harness from "../../../harness";
+import { packedConsumer, PULUMI_INSTALL_COMMAND, pulumiBin, pulumiRoot } from "../../../harness";
 import { emulatorEnv } from "../../support/testEnv";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const locate = require("../../../scripts/pulumi-cli/locate.js") as {
-    installedBin(): string | undefined;
-    pulumiRoot(): string;
-    pinnedVersion(): string;
-    INSTALL_COMMAND: string;
-};
+export { programFile, pulumiBin } from "../../../harness";
+export type { ExportedResource as StateResource } from "../../../harness";
 
-export const REPO = path.resolve(__dirname, "../../..");
+export const REPO = harness.repoRoot;
 export const PASSPHRASE = "e2e-only-passphrase";
-
-/** The installed CLI's bin folder, or undefined. */
-export function pulumiBin(): string | undefined {
-    return locate.installedBin();
-}
 
 /**
  * In a suite's `before`: skips the suite when no CLI is installed (saying how to install one), or
@@ -41,23 +22,11 @@ export function pulumiBin(): string | undefined {
  */
 export function requireRealEngine(context: Mocha.Context): void {
     if (pulumiBin()) return;
-    const reason = `no Pulumi CLI installed at ${locate.pulumiRoot()}/bin: run \`${locate.INSTALL_COMMAND}\``;
+    const reason = `no Pulumi CLI installed at ${pulumiRoot()}/bin: run \`${PULUMI_INSTALL_COMMAND}\``;
     if (process.env.ENTRA_SYNC_REQUIRE_PULUMI === "1")
         throw new Error(`${reason} (ENTRA_SYNC_REQUIRE_PULUMI=1: the real engine is required)`);
     console.log(`      skipped: ${reason}`);
     context.skip();
-}
-
-/**
- * An inline program made of a program file (e.g. examples/basic/index.ts): each run loads it anew,
- * as the language host would, and its exports become the stack's outputs.
- */
-export function programFile(file: string): automation.PulumiFn {
-    return async () => {
-        delete require.cache[require.resolve(file)];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return { ...(require(file) as Record<string, unknown>) };
-    };
 }
 
 export interface RealStackOptions {
@@ -79,112 +48,22 @@ export interface RealStackOptions {
     modules?: "consumer" | "repo";
 }
 
-/** One stack on the real engine, in its own temp folder (project, PULUMI_HOME, state). */
-export class RealStack {
-    private constructor(
-        readonly stack: automation.Stack,
-        readonly dir: string,
-        readonly env: Record<string, string>,
-        readonly options: RealStackOptions,
-    ) {}
-
-    static async create(options: RealStackOptions): Promise<RealStack> {
-        const bin = pulumiBin();
-        if (!bin) throw new Error(`no Pulumi CLI: run ${locate.INSTALL_COMMAND}`);
-        const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-e2e-"));
-        const project = path.join(dir, "project");
-        fs.mkdirSync(project);
-        fs.mkdirSync(path.join(dir, "state"));
-        // The dynamic-provider host resolves @pulumi/pulumi and the serialized provider's requires from here.
-        const modules = options.modules === "repo" ? path.join(REPO, "node_modules") : path.join(packedConsumer().dir, "node_modules");
-        fs.symlinkSync(modules, path.join(project, "node_modules"), "dir");
-        const env = realEngineEnv(dir, bin, { ...emulatorEnv(options.emu), ...options.env });
-        const pulumiCommand = await PulumiCommand.get({ root: path.dirname(bin) });
-        const projectName = options.project ?? "entra-sync-e2e";
-        // `main` given: the Automation API's default project for inline programs has `main:
-        // process.cwd()`, and the engine starts plugins (the dynamic-provider host) in `main`.
-        const projectSettings = { name: projectName, runtime: "nodejs" as const, main: project };
-        const stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: options.stack ?? "e2e", projectName, program: options.program },
-            { workDir: project, pulumiHome: env.PULUMI_HOME, pulumiCommand, envVars: env, projectSettings },
-        );
-        for (const [key, value] of Object.entries(options.config ?? {})) {
-            await stack.setConfig(key, typeof value === "string" ? { value } : { value: value.secret, secret: true });
-        }
-        return new RealStack(stack, dir, env, options);
-    }
-
-    /** The deployment as `pulumi stack export` gives it (secrets stay ciphertext). */
-    async exportState(): Promise<StateResource[]> {
-        const deployment = await this.stack.exportStack();
-        return (deployment.deployment.resources ?? []) as StateResource[];
-    }
-
-    /** One resource of the deployment by its name (the last URN segment), or undefined. */
-    async resource(name: string): Promise<StateResource | undefined> {
-        return (await this.exportState()).find((r) => r.urn.endsWith(`::${name}`) && r.type.startsWith("pulumi-nodejs:dynamic/"));
-    }
-
-    /** The state file as stored by the file backend (for plaintext scans). */
-    stateFileText(): string {
-        const files = (fs.readdirSync(path.join(this.dir, "state"), { recursive: true }) as string[]).filter(
-            (f) => f.endsWith(".json") && f.includes(`stacks${path.sep}`) && !f.includes(".bak"),
-        );
-        return files.map((f) => fs.readFileSync(path.join(this.dir, "state", f), "utf8")).join("\n");
-    }
-
-    /** The pulumi CLI itself, in the stack's folder with its environment (for commands the Automation API lacks). */
-    cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-        return new Promise((resolve) => {
-            execFile(
-                path.join(pulumiBin()!, "pulumi"),
-                [...args, "--stack", this.stack.name, "--non-interactive"],
-                { cwd: path.join(this.dir, "project"), env: { ...process.env, ...this.env, ...extraEnv }, maxBuffer: 64 * 1024 * 1024 },
-                (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-            );
+export type RealStack = harness.RealStack;
+/** A real-engine stack on an emulator, in the test run's temp folder. */
+export const RealStack = {
+    async create(options: RealStackOptions): Promise<RealStack> {
+        const nodeModules = options.modules === "repo" ? path.join(REPO, "node_modules") : path.join(packedConsumer().dir, "node_modules");
+        return harness.RealStack.create({
+            program: options.program,
+            project: options.project ?? "entra-sync-e2e",
+            stack: options.stack ?? "e2e",
+            config: options.config,
+            env: { ...emulatorEnv(options.emu), ...options.env },
+            nodeModules,
+            passphrase: PASSPHRASE,
         });
-    }
-
-    async close(): Promise<void> {
-        try {
-            await this.stack.workspace.removeStack(this.stack.name, { force: true });
-        } catch {
-            // The stack may hold resources a test left on purpose (protect, a failed destroy).
-        }
-        fs.rmSync(this.dir, { recursive: true, force: true });
-    }
-}
-
-export interface StateResource {
-    urn: string;
-    type: string;
-    id?: string;
-    inputs?: Record<string, unknown>;
-    outputs?: Record<string, unknown>;
-    protect?: boolean;
-    retainOnDelete?: boolean;
-    initErrors?: string[];
-}
-
-/**
- * The environment of every CLI run: nothing leaves the machine (no update check, no plugin
- * download, no ambient plugins), state and secrets stay in the test's folder, and the node that
- * runs this test is the one the CLI's plugins find first on PATH.
- */
-export function realEngineEnv(dir: string, bin: string, extra: Record<string, string | undefined> = {}): Record<string, string> {
-    const env: Record<string, string> = {
-        PULUMI_HOME: path.join(dir, "home"),
-        PULUMI_BACKEND_URL: `file://${path.join(dir, "state")}`,
-        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
-        PATH: [path.dirname(process.execPath), bin, process.env.PATH].join(path.delimiter),
-    };
-    for (const [key, value] of Object.entries(extra)) if (value !== undefined) env[key] = value;
-    return env;
-}
+    },
+};
 
 /** One SyncJobStart of a scenario program, with the resource options the engine applies. */
 export interface E2eResource {
@@ -192,6 +71,8 @@ export interface E2eResource {
     args: Record<string, unknown>;
     /** Triggers wrapped in pulumi.secret(). */
     secretTriggers?: boolean;
+    /** Dotted paths into args (e.g. "triggers.nested.value") whose values are wrapped in pulumi.secret(): secrets nested in plain objects. */
+    secretPaths?: string[];
     /** Resource options (JSON-able ones: protect, retainOnDelete, ignoreChanges, aliases, import, customTimeouts, …). */
     opts?: Record<string, unknown>;
 }
@@ -205,9 +86,8 @@ export class ScenarioProgram {
     private resources: E2eResource[] = [];
     /** Each SyncJobStart's outputs are exported under its name. */
     readonly program: automation.PulumiFn = async () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+
         const { SyncJobStart } = require(
             path.join(packedConsumer().dir, "node_modules", "pulumi-entra-sync"),
         ) as typeof import("../../../provider");
@@ -215,6 +95,7 @@ export class ScenarioProgram {
         for (const r of this.resources) {
             const args = { ...r.args } as Record<string, unknown>;
             if (r.secretTriggers) args.triggers = pulumi.secret(args.triggers);
+            for (const secretPath of r.secretPaths ?? []) wrapSecretAt(args, secretPath.split("."), pulumi.secret);
             const resource = new SyncJobStart(r.name, args as never, r.opts as never);
             exports[r.name] = { status: resource.status, startCount: resource.startCount, lastAction: resource.lastAction };
         }
@@ -225,4 +106,16 @@ export class ScenarioProgram {
         this.resources = resources;
         return this;
     }
+}
+
+/** Replaces the value at `keys` inside `target` (copying the objects on the way) with secret(value). */
+function wrapSecretAt(target: Record<string, unknown>, keys: string[], secret: (value: unknown) => unknown): void {
+    const [key, ...rest] = keys;
+    if (rest.length === 0) {
+        target[key] = secret(target[key]);
+        return;
+    }
+    const inner = { ...(target[key] as Record<string, unknown>) };
+    target[key] = inner;
+    wrapSecretAt(inner, rest, secret);
 }
