@@ -280,7 +280,10 @@ describe("provider operations against the emulator", function () {
                 });
                 emu.clearLog();
                 const e = await failure(ops.create(inputs(emu.seed.servicePrincipalId, emu.seed.quarantinedJobId)));
-                assert.match(e.message, /ENOENT: no such file or directory, open '.*no-such-dir\/client\.pem'/);
+                assert.strictEqual(
+                    e.message,
+                    `cannot read the client certificate ${missing} (from azuread:clientCertificatePath): ENOENT. Fix the path, or give the certificate inline (clientCertificate).`,
+                );
                 const updated = await ops.update(
                     created.id,
                     created.outs!,
