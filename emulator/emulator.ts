@@ -1,5 +1,7 @@
 import * as fs from "fs";
+import * as http2 from "http2";
 import * as https from "https";
+import type { IncomingMessage, ServerResponse } from "http";
 import type { Socket } from "net";
 import * as os from "os";
 import * as path from "path";
@@ -33,6 +35,11 @@ export interface EmulatorOptions {
     caCertPath?: string;
     /** CA to sign the server certificate with (e.g. one shared by a test run). @default a fresh one */
     ca?: CaMaterial;
+    /**
+     * Serve HTTP/2 as well as HTTP/1.1, chosen per connection by ALPN (as Graph does). false: an
+     * HTTP/1.1-only server (ALPN offers http/1.1 only). @default true
+     */
+    http2?: boolean;
 }
 
 /**
@@ -87,10 +94,11 @@ export class Emulator {
     private readonly tokens: TokenStore;
     private readonly pipeline: Pipeline;
     private readonly sockets = new Set<Socket>();
+    private connectionCount = 0;
 
     /** @internal use startEmulator() */
     constructor(
-        private readonly server: https.Server,
+        private readonly server: https.Server | http2.Http2SecureServer,
         port: number,
         caCertPath: string,
         options: EmulatorOptions,
@@ -147,10 +155,17 @@ export class Emulator {
         this.requests = this.pipeline.log.entries;
         // close() must not wait for keep-alive connections to idle out.
         server.on("connection", (socket: Socket) => {
+            this.connectionCount++;
             this.sockets.add(socket);
             socket.on("close", () => this.sockets.delete(socket));
         });
-        server.on("request", (req, res) => void this.pipeline.handle(req, res));
+        // An HTTP/2 server with allowHTTP1 hands HTTP/1.1 requests over as http's IncomingMessage and
+        // ServerResponse, and HTTP/2 streams as the compatibility API's Http2ServerRequest/Response.
+        server.on(
+            "request",
+            (req: IncomingMessage | http2.Http2ServerRequest, res: ServerResponse | http2.Http2ServerResponse) =>
+                void this.pipeline.handle(req, res),
+        );
     }
 
     /** Lifetime of tokens issued from now on. */
@@ -330,6 +345,11 @@ export class Emulator {
         return { inFlight: this.pipeline.inFlight, peakInFlight: this.pipeline.peakInFlight };
     }
 
+    /** TCP connections the Graph/Entra port accepted since the emulator started (HTTP/2 carries many requests on one). */
+    get connections(): number {
+        return this.connectionCount;
+    }
+
     /** Removes every fault rule and the throttle. */
     clearFaults(): void {
         this.pipeline.faults.clear();
@@ -370,7 +390,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const ownedCaDir = options.caCertPath ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "entra-sync-emulator-"));
     const caCertPath = options.caCertPath ?? path.join(ownedCaDir!, "ca.pem");
     writeCaFile(caCertPath, tls.caCertPem);
-    const server = https.createServer({ key: tls.keyPem, cert: tls.certPem + tls.caCertPem, keepAlive: true } as https.ServerOptions);
+    const cert = { key: tls.keyPem, cert: tls.certPem + tls.caCertPem };
+    const server =
+        options.http2 === false
+            ? https.createServer({ ...cert, keepAlive: true } as https.ServerOptions)
+            : // allowHTTP1: a client that offers only http/1.1 by ALPN (or none) gets HTTP/1.1 on the same port.
+              // The default stream limit per connection (Node's 4294967295) is left as is: Graph's
+              // is not documented, and the client side queues past whatever the server announces.
+              http2.createSecureServer({ ...cert, allowHTTP1: true });
     const port = await new Promise<number>((resolve, reject) => {
         server.once("error", reject);
         server.listen(options.port ?? 0, "127.0.0.1", () => resolve((server.address() as { port: number }).port));

@@ -1,4 +1,4 @@
-import type { Reply } from "./reply";
+import type { Http2Reset, Reply } from "./reply";
 import type { RouteKind } from "./routes";
 
 /**
@@ -10,9 +10,15 @@ export type Fault =
     | { kind: "latency"; ms: number }
     /** The request is read and never answered: no header is ever sent. */
     | { kind: "hang" }
-    /** A TCP RST (the client sees ECONNRESET), no answer. */
-    | { kind: "reset" }
-    /** A clean close (TLS close_notify and FIN) without an answer. */
+    /**
+     * A TCP RST (the client sees ECONNRESET), no answer. Over HTTP/2, `http2` chooses the reset:
+     * the connection's TCP RST (the default), the stream's RST_STREAM, or a GOAWAY (reply.ts).
+     */
+    | { kind: "reset"; http2?: Http2Reset }
+    /**
+     * A clean close (TLS close_notify and FIN) without an answer. Over HTTP/2 the connection is
+     * closed, and with it every request it carries (cutBody likewise).
+     */
     | { kind: "close" }
     /** The real answer's headers (Content-Length of the full body), half the body, then FIN. */
     | { kind: "cutBody" }
@@ -20,8 +26,8 @@ export type Fault =
     | { kind: "stallBody" }
     /** The real answer's headers, no body byte, then silence. */
     | { kind: "headersThenSilence" }
-    /** The request is handled for real (a start does start the job), then RST instead of the answer. */
-    | { kind: "processThenReset" }
+    /** The request is handled for real (a start does start the job), then RST instead of the answer (`http2` as for reset). */
+    | { kind: "processThenReset"; http2?: Http2Reset }
     /** The request is handled for real, then no answer ever. */
     | { kind: "processThenHang" }
     /** A proxy's HTML page; the request is not handled. */
@@ -165,7 +171,7 @@ export function answerWithFault(fault: Exclude<Fault, { kind: "latency" }>, repl
     reply.entry.fault = fault.kind;
     switch (fault.kind) {
         case "reset":
-            return reply.reset();
+            return reply.reset({ http2: fault.http2 });
         case "close":
             return reply.close();
         case "hang":
@@ -189,7 +195,7 @@ export function answerWithFault(fault: Exclude<Fault, { kind: "latency" }>, repl
         }
         case "processThenReset":
             reply.capture(context.handle);
-            return reply.reset({ keepStatus: true });
+            return reply.reset({ keepStatus: true, http2: fault.http2 });
         case "processThenHang":
             reply.capture(context.handle);
             return reply.hang({ keepStatus: true });
@@ -253,8 +259,9 @@ export const FAULT_SPEC_SYNTAX = "ROUTE:KIND[=ARG][:TIMES], e.g. start:processTh
 /**
  * Reads one `--fault` value. ROUTE is a route kind (routes.ts) or `*` for every route; ARG is the
  * status of `status`, `html` and `empty`, the milliseconds of `latency`, the Location of `redirect`
- * (otherOrigin when absent), `claims` for `unauthorized`, the fraction of `throttleWarning` and the
- * size of `oversized`; TIMES limits it to that many requests.
+ * (otherOrigin when absent), `claims` for `unauthorized`, the fraction of `throttleWarning`, the
+ * size of `oversized`, and for `reset` and `processThenReset` what an HTTP/2 request's reset is
+ * (`connection`, `stream` or `goaway`); TIMES limits it to that many requests.
  */
 export function parseFaultSpec(spec: string, routes: readonly string[]): FaultRule {
     const bad = (why: string) => new Error(`--fault ${spec}: ${why}; write ${FAULT_SPEC_SYNTAX}`);
@@ -288,6 +295,14 @@ export function parseFaultSpec(spec: string, routes: readonly string[]): FaultRu
         case "redirect":
             fault = { kind: "redirect", location: arg || "otherOrigin" };
             break;
+        case "reset":
+        case "processThenReset": {
+            if (arg !== undefined && !["connection", "stream", "goaway"].includes(arg))
+                throw bad(`${kind} takes no =ARG, or =connection, =stream or =goaway (what an HTTP/2 reset is)`);
+            const resetKind = kind as "reset" | "processThenReset";
+            fault = arg === undefined ? { kind: resetKind } : { kind: resetKind, http2: arg as Http2Reset };
+            break;
+        }
         case "unauthorized":
             if (arg !== undefined && arg !== "claims") throw bad("unauthorized takes no =ARG or =claims");
             fault = { kind: "unauthorized", claims: arg === "claims" };

@@ -6,6 +6,8 @@ export interface RequestLogEntry {
     path: string;
     kind: RouteKind;
     version?: string;
+    /** The HTTP version the request came over: "2.0" (HTTP/2) or "1.1". */
+    httpVersion?: string;
     servicePrincipalId?: string;
     jobId?: string;
     /** -1 when no answer was sent (the connection was reset or left hanging). */

@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from "http";
+import type { ServerResponse } from "http";
 import { setTimeout as sleep } from "timers/promises";
 import type { Entra } from "./entra";
 import { answerWithFault, FaultRules } from "./faults";
 import type { GraphApi } from "./graph";
 import { RequestLog, RequestLogEntry } from "./log";
-import { Reply } from "./reply";
+import { Reply, ServerRequest, ServerReply } from "./reply";
 import { matchRoute, RouteMatch } from "./routes";
 import type { ThrottledRequest, ThrottleModel } from "./throttle";
 
@@ -37,14 +37,15 @@ export class Pipeline {
      * Open from arrival until the answer is handed to the socket (the "prefinish" of end()), not
      * until "finish": a client may read the answer and send its next request before "finish" runs.
      */
-    private countOpen(res: ServerResponse): void {
+    private countOpen(res: ServerReply): void {
         this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
         let open = true;
         const done = () => open && ((open = false), this.inFlight--);
-        res.once("prefinish", done).once("close", done);
+        // An HTTP/2 response emits no "prefinish": its "finish" comes when the stream's end is written.
+        res.once("prefinish", done).once("finish", done).once("close", done);
     }
 
-    async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    async handle(req: ServerRequest, res: ServerReply): Promise<void> {
         const method = req.method ?? "GET";
         const url = new URL(req.url ?? "/", this.options.origin);
         const route = matchRoute(method, url.pathname);
@@ -55,12 +56,13 @@ export class Pipeline {
             version: route.version,
             servicePrincipalId: route.spId,
             jobId: route.jobId,
+            httpVersion: req.httpVersion,
             status: 0,
             at: Date.now(),
         };
         this.log.add(entry);
         if (route.area === "graph") this.countOpen(res);
-        const reply = new Reply(req, res, entry);
+        const reply = new Reply(req, res as ServerResponse, entry);
         const body = await readBody(req);
 
         const handle = (to: Reply) => this.dispatch(route, to, url, body);
@@ -101,7 +103,7 @@ export class Pipeline {
     }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: ServerRequest): Promise<string> {
     return new Promise((resolve) => {
         const chunks: Buffer[] = [];
         req.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -1,5 +1,6 @@
 import * as crypto from "crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "http";
+import { constants as h2, Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from "http2";
 import type { Socket } from "net";
 import type { RequestLogEntry } from "./log";
 
@@ -9,6 +10,18 @@ export interface CapturedAnswer {
     headers: OutgoingHttpHeaders;
     body: Buffer;
 }
+
+/** A request as the server hands it over: HTTP/1.1, or an HTTP/2 stream (compatibility API). */
+export type ServerRequest = IncomingMessage | Http2ServerRequest;
+export type ServerReply = ServerResponse | Http2ServerResponse;
+
+/**
+ * What a reset does to a request that came over HTTP/2, where one connection carries many requests:
+ * "connection" a TCP RST of the whole connection (every request on it fails, as on HTTP/1.1, where
+ * the connection carries one); "stream" an RST_STREAM (INTERNAL_ERROR) of this request only;
+ * "goaway" a GOAWAY (INTERNAL_ERROR) then the connection destroyed, as a server going away does.
+ */
+export type Http2Reset = "connection" | "stream" | "goaway";
 
 /** The part of ServerResponse that Reply writes through. */
 interface Sink {
@@ -27,16 +40,39 @@ export class Reply {
     extraHeaders: Record<string, string> = {};
 
     constructor(
-        readonly req: IncomingMessage,
+        readonly req: ServerRequest,
+        /**
+         * Over HTTP/2 an Http2ServerResponse, typed as the HTTP/1.1 one: the compatibility API has the
+         * same writeHead/write/end/flushHeaders, but TypeScript cannot call a union of their overloads.
+         */
         readonly res: ServerResponse,
         readonly entry: RequestLogEntry,
     ) {
         this.sink = res;
     }
 
-    /** The connection the request came on (the TLS socket), for faults that act below HTTP. */
+    /**
+     * The connection the request came on (the TLS socket), for faults that act below HTTP. Over
+     * HTTP/2 it is the compatibility API's proxy: end/destroy act on the stream, write throws, and
+     * everything else reaches the TLS socket.
+     */
     get socket(): Socket {
         return this.req.socket;
+    }
+
+    /** The request's HTTP/2 stream; undefined over HTTP/1.1. */
+    get stream(): ServerHttp2Stream | undefined {
+        return this.req instanceof Http2ServerRequest ? this.req.stream : undefined;
+    }
+
+    /**
+     * Closes the connection cleanly: TLS close_notify, then FIN. Over HTTP/2 the socket proxy's end()
+     * would end the stream, so destroySoon() (which the proxy binds to the TLS socket) ends the
+     * TLS socket itself; every stream on it is then cut, as a FIN cuts a proxy's connection.
+     */
+    private endConnection(): void {
+        if (this.stream) (this.socket as Socket & { destroySoon(): void }).destroySoon();
+        else this.socket.end();
     }
 
     /**
@@ -69,10 +105,14 @@ export class Reply {
     partial(answer: CapturedAnswer, bytes: number, then: "close" | "silence"): void {
         this.res.writeHead(answer.status, { ...answer.headers, "Content-Length": answer.body.length });
         const after = () => {
-            if (then === "close") this.socket.end();
+            if (then === "close") this.endConnection();
         };
         if (bytes > 0) this.res.write(answer.body.subarray(0, bytes), after);
-        else {
+        else if (this.stream) {
+            // An HTTP/2 response sends its HEADERS frame on flushHeaders(); there is no socket write to wait on.
+            this.res.flushHeaders();
+            if (then === "close") setImmediate(after);
+        } else {
             this.res.flushHeaders();
             // flushHeaders() queues the head on the socket; an empty write's callback runs once it is out.
             this.socket.write("", after);
@@ -184,8 +224,21 @@ export class Reply {
      * A TCP RST without an answer (the client sees ECONNRESET). keepStatus: the request was
      * handled and the log keeps the status its handler chose.
      */
-    reset(options: { keepStatus?: boolean } = {}): void {
+    reset(options: { keepStatus?: boolean; http2?: Http2Reset } = {}): void {
         if (!options.keepStatus) this.entry.status = -1;
+        const stream = this.stream;
+        if (stream && options.http2 === "stream") {
+            stream.close(h2.NGHTTP2_INTERNAL_ERROR);
+            return;
+        }
+        if (stream && options.http2 === "goaway") {
+            // The last stream id it names is the one before this request, or this one once handled
+            // (keepStatus): what GOAWAY's last-stream-id says about what the server processed.
+            const last = options.keepStatus ? stream.id : Math.max(0, stream.id! - 2);
+            stream.session?.goaway(h2.NGHTTP2_INTERNAL_ERROR, last);
+            stream.session?.destroy();
+            return;
+        }
         // A client that already went away leaves nothing to reset (resetAndDestroy would emit an error).
         if (!this.tcpSocket.destroyed) this.tcpSocket.resetAndDestroy();
         this.socket.destroy();
@@ -194,7 +247,7 @@ export class Reply {
     /** A clean close without an answer: TLS close_notify, then FIN (undici: "other side closed"). */
     close(): void {
         this.entry.status = -1;
-        this.socket.end();
+        this.endConnection();
     }
 
     /** No answer ever; the client's own timeout (or emu.close()) has to end it. */

@@ -8,7 +8,8 @@
 /**
  * The default cap (ENTRA_SYNC_MAX_CONCURRENCY unset). A large tenant's bucket, 8,000 units per
  * 10 s, is 800 requests/s; at ~300 ms per answer that is ~240 in flight, so 256 lets one provider
- * process use a whole bucket, while keeping sockets and host memory bounded (one socket each).
+ * process use a whole bucket. Over HTTP/2 (graph/proxy.ts) the requests are streams on one
+ * connection; over HTTP/1.1 each is a socket, so the cap also bounds sockets and host memory.
  */
 export const DEFAULT_MAX_CONCURRENCY = 256;
 /** Every default, in one place (the doc comments below and the README's table give the same numbers). */

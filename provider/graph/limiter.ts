@@ -2,8 +2,9 @@
  * Graph requests in flight per provider process, adapted to what Graph answers (design.md
  * "Requests in flight adapt"). ENTRA_SYNC_MAX_CONCURRENCY is the cap, not the limit.
  *
+ * A slot is one request in flight: an HTTP/2 stream, or an HTTP/1.1 connection busy with it.
  * Written here rather than taken from a library: neither the Graph client (its RetryHandler only
- * waits, per request) nor undici (a fixed connection count per origin) adapts a shared limit.
+ * waits, per request) nor undici (a fixed connection or stream count per origin) adapts a shared limit.
  */
 
 /** What one HTTP attempt ended with. */

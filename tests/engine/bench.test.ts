@@ -23,12 +23,10 @@ describe("bench (npm run bench -- --quick)", function () {
         assert.match(stdout, /\| target \| figure \| result \|/);
         const r = JSON.parse(fs.readFileSync(path.join(out, "results.json"), "utf8"));
         assert.deepStrictEqual(r.rawConcurrency, [16, 64]);
-        assert.deepStrictEqual(r.runs.map((x: any) => `${x.variant}@${x.concurrency ?? "-"} ${x.n}`).sort(), [
-            "SyncJobStart@- 5",
-            "naive@- 5",
-            "raw-HTTP@16 5",
-            "raw-HTTP@64 5",
-        ]);
+        assert.deepStrictEqual(
+            r.runs.map((x: any) => `${x.variant}${x.protocol ? ` ${x.protocol}` : ""}@${x.concurrency ?? "-"} ${x.n}`).sort(),
+            ["SyncJobStart@- 5", "naive@- 5", "raw-HTTP h1@16 5", "raw-HTTP h1@64 5", "raw-HTTP h2@16 5", "raw-HTTP h2@64 5"],
+        );
         for (const run of r.runs) {
             assert.ok(run.wallMs > 0 && run.failures === 0 && run.throttled429 === 0, JSON.stringify(run));
             assert.deepStrictEqual(run.graphPerResource, { "GET getJob": 2, "POST start": 1 });
@@ -56,7 +54,7 @@ describe("bench (npm run bench -- --quick)", function () {
         assert.deepStrictEqual([r.quiet.previewRequests, r.quiet.unchangedUpRequests], [0, 0]);
         assert.ok(r.providerBytes.packedInstall < 512 && r.providerBytes.sourceTree > r.providerBytes.packedInstall);
         // Every target is reported with a figure and a verdict (the verdicts themselves are not asserted: timing).
-        assert.strictEqual(r.targets.length, 9);
+        assert.strictEqual(r.targets.length, 10);
         for (const t of r.targets)
             assert.ok(typeof t.target === "string" && typeof t.figure === "string" && typeof t.pass === "boolean", JSON.stringify(t));
         const svg = fs.readFileSync(path.join(out, "wall-time.svg"), "utf8");

@@ -46,6 +46,14 @@ describe("proxies: HTTPS_PROXY and NO_PROXY", function () {
         assert.deepStrictEqual(summary(await stack.up(resume())), ["create resume"]);
         assert.deepStrictEqual(emu.graphCalls(), ["GET getJob", "POST start", "GET getJob"]);
         assert.strictEqual(emu.count({ kind: "token" }), 1);
+        // Inside the tunnel the Graph calls are HTTP/2 (negotiated by ALPN through the tunnel); the token request is HTTP/1.1.
+        assert.deepStrictEqual(
+            emu
+                .filter({})
+                .filter((x) => x.kind === "getJob" || x.kind === "start" || x.kind === "token")
+                .map((x) => `${x.kind} ${x.httpVersion}`),
+            ["token 1.1", "getJob 2.0", "start 2.0", "getJob 2.0"],
+        );
         // Two clients, two connection pools: at least one tunnel for the token, one for Graph.
         assert.ok(proxy.tunnels.length >= 2, JSON.stringify(proxy.tunnels));
         assert.deepStrictEqual([...new Set(proxy.tunnels.map((t) => `${t.target} ${t.opened}`))], [`${emulatorHost()} true`]);

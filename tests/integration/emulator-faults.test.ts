@@ -324,7 +324,15 @@ describe("emulator faults on the wire (undici fetch and Node's https as clients)
         assert.throws(() => parseFaultSpec("start:status", kinds), {
             message: `--fault start:status: status takes =STATUS (400-599); ${syntax}`,
         });
-        assert.throws(() => parseFaultSpec("start:reset=1", kinds), { message: `--fault start:reset=1: reset takes no =ARG; ${syntax}` });
+        assert.throws(() => parseFaultSpec("start:reset=1", kinds), {
+            message: `--fault start:reset=1: reset takes no =ARG, or =connection, =stream or =goaway (what an HTTP/2 reset is); ${syntax}`,
+        });
+        assert.deepStrictEqual(parseFaultSpec("start:processThenReset=goaway:1", kinds), {
+            fault: { kind: "processThenReset", http2: "goaway" },
+            routes: ["start"],
+            times: 1,
+        });
+        assert.deepStrictEqual(parseFaultSpec("*:reset=stream", kinds), { fault: { kind: "reset", http2: "stream" } });
         assert.throws(() => parseFaultSpec("start:reset:0", kinds), {
             message: `--fault start:reset:0: TIMES must be 1 or more; ${syntax}`,
         });
