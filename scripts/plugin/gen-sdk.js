@@ -18,24 +18,12 @@ const crypto = require("crypto");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const { cacheHome } = require("../pulumi-cli/locate");
+const { cacheHome, goEnv } = require("../pulumi-cli/locate");
 
 const REPO = path.resolve(__dirname, "..", "..");
 const CLI_DIR = path.join(REPO, "scripts", "pulumi-cli");
 const LANGUAGES = ["nodejs", "python", "go"];
 const check = process.argv.includes("--check");
-
-function goEnv() {
-    const home = cacheHome();
-    return {
-        ...process.env,
-        GOTOOLCHAIN: process.env.GOTOOLCHAIN || "local",
-        GOFLAGS: "-modcacherw -mod=readonly",
-        GOMODCACHE: process.env.ENTRA_SYNC_GOMODCACHE || path.join(home, "go", "mod"),
-        GOCACHE: process.env.ENTRA_SYNC_GOCACHE || path.join(home, "go", "build"),
-        CGO_ENABLED: "0",
-    };
-}
 
 /** The generator binary, built when its inputs (go.mod, go.sum, main.go) changed. */
 function generator() {

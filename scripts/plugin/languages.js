@@ -17,7 +17,7 @@ const { execFileSync } = require("child_process");
 const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
-const { cacheHome } = require("../pulumi-cli/locate");
+const { cacheHome, goEnv } = require("../pulumi-cli/locate");
 
 const REPO = path.resolve(__dirname, "..", "..");
 /** The Python SDK the tests run with (the newest release on PyPI when this was written). */
@@ -71,18 +71,6 @@ function goProgramPath() {
 function goProgram() {
     const binary = goProgramPath();
     return fs.existsSync(binary) ? binary : undefined;
-}
-
-function goEnv() {
-    const home = cacheHome();
-    return {
-        ...process.env,
-        GOTOOLCHAIN: process.env.GOTOOLCHAIN || "local",
-        GOFLAGS: "-modcacherw -mod=readonly",
-        GOMODCACHE: process.env.ENTRA_SYNC_GOMODCACHE || path.join(home, "go", "mod"),
-        GOCACHE: process.env.ENTRA_SYNC_GOCACHE || path.join(home, "go", "build"),
-        CGO_ENABLED: "0",
-    };
 }
 
 function main() {

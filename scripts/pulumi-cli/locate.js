@@ -27,6 +27,22 @@ function cacheHome(env = process.env) {
     return env.ENTRA_SYNC_CACHE_HOME || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "pulumi-entra-sync");
 }
 
+/**
+ * The environment of every go command of ours: Go's module and build caches in cacheHome() (shared by
+ * the CLI, the YAML host and the SDK generator), no toolchain download, go.mod/go.sum as committed.
+ */
+function goEnv(env = process.env) {
+    const home = cacheHome(env);
+    return {
+        ...env,
+        GOTOOLCHAIN: env.GOTOOLCHAIN || "local",
+        GOFLAGS: "-modcacherw -mod=readonly",
+        GOMODCACHE: env.ENTRA_SYNC_GOMODCACHE || path.join(home, "go", "mod"),
+        GOCACHE: env.ENTRA_SYNC_GOCACHE || path.join(home, "go", "build"),
+        CGO_ENABLED: "0",
+    };
+}
+
 /** The folder whose bin/ holds pulumi and its Node.js dynamic-provider launcher. */
 function pulumiRoot(env = process.env) {
     if (env.ENTRA_SYNC_PULUMI_ROOT) return path.resolve(env.ENTRA_SYNC_PULUMI_ROOT);
@@ -44,4 +60,4 @@ function installedBin(env = process.env) {
     return fs.existsSync(path.join(bin, "pulumi")) && fs.existsSync(path.join(bin, "pulumi-resource-pulumi-nodejs")) ? bin : undefined;
 }
 
-module.exports = { CLI_MODULE, pinnedVersion, cacheHome, pulumiRoot, installedBin, INSTALL_COMMAND: "npm run pulumi:install" };
+module.exports = { CLI_MODULE, pinnedVersion, cacheHome, goEnv, pulumiRoot, installedBin, INSTALL_COMMAND: "npm run pulumi:install" };
