@@ -85,7 +85,6 @@ function observed(emu: Emulator, variant: string, wallMs: number, note?: string)
 /** SyncJobStart from the packed package, as users install it, one resource per job. */
 function syncJobStarts(sp: string, jobs: string[]): PulumiFn {
     return async () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { SyncJobStart } = require(
             path.join(packedConsumer().dir, "node_modules", "pulumi-entra-sync"),
         ) as typeof import("../provider");

@@ -12,6 +12,7 @@ import { Emulator, generateClientCertificate } from "../../emulator";
 import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
 import { emulatorEnv, setEnv, startTestEmulator, withEnv } from "../support/testEnv";
+import { config, failure } from "../support/operations";
 
 const CLEAR = {
     ARM_TENANT_ID: undefined,
@@ -23,18 +24,6 @@ const CLEAR = {
     // MSAL's custom IMDS host, which msiEndpoint sets in this process: restored after each test.
     AZURE_POD_IDENTITY_AUTHORITY_HOST: undefined,
 };
-
-const config = (values: Record<string, string>) =>
-    ops.configure({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (e) {
-        return e as Error;
-    }
-    throw new Error("expected a failure");
-}
 
 describe("credentials: the rest of azuread's settings", function () {
     this.timeout(60_000);

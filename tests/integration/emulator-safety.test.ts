@@ -5,32 +5,10 @@
  * faults that answer another job or an oversized body.
  */
 import * as assert from "assert";
-import { ClientSecretCredential } from "@azure/identity";
-import { Client, GraphError, ResponseType } from "@microsoft/microsoft-graph-client";
-import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
+import { Client, ResponseType } from "@microsoft/microsoft-graph-client";
 import { Emulator, NEVER_INTERVAL, SENTINEL_TIME } from "../../emulator";
 import { startTestEmulator } from "../support/testEnv";
-
-function graphClient(emu: Emulator, clientId = emu.clientId, secret = emu.clientSecret): Client {
-    const credential = new ClientSecretCredential(emu.tenantId, clientId, secret, {
-        authorityHost: emu.authorityHost,
-        disableInstanceDiscovery: true,
-    });
-    return Client.initWithMiddleware({
-        authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [`${emu.graphEndpoint}/.default`] }),
-        baseUrl: emu.graphEndpoint,
-        customHosts: new Set(["127.0.0.1"]),
-    });
-}
-
-async function graphError(p: Promise<unknown>): Promise<GraphError> {
-    try {
-        await p;
-    } catch (e) {
-        return e as GraphError;
-    }
-    throw new Error("expected a Graph error");
-}
+import { graphClient, graphError } from "../support/graphClient";
 
 describe("emulator: what a start or restart does to a tenant", function () {
     this.timeout(30_000);

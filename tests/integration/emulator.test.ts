@@ -1,33 +1,11 @@
 import * as assert from "assert";
 import { ClientCertificateCredential, ClientAssertionCredential, ClientSecretCredential } from "@azure/identity";
-import { Client, GraphError } from "@microsoft/microsoft-graph-client";
-import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Emulator, FaultRule, generateClientCertificate } from "../../emulator";
 import { checkFaultsUsed, startTestEmulator } from "../support/testEnv";
-
-function graphClient(emu: Emulator, clientId = emu.clientId, secret = emu.clientSecret): Client {
-    const credential = new ClientSecretCredential(emu.tenantId, clientId, secret, {
-        authorityHost: emu.authorityHost,
-        disableInstanceDiscovery: true,
-    });
-    return Client.initWithMiddleware({
-        authProvider: new TokenCredentialAuthenticationProvider(credential, { scopes: [`${emu.graphEndpoint}/.default`] }),
-        baseUrl: emu.graphEndpoint,
-        customHosts: new Set(["127.0.0.1"]),
-    });
-}
-
-async function graphError(p: Promise<unknown>): Promise<GraphError> {
-    try {
-        await p;
-    } catch (e) {
-        return e as GraphError;
-    }
-    throw new Error("expected a Graph error");
-}
+import { graphClient, graphError } from "../support/graphClient";
 
 describe("emulator (real @azure/identity and Graph client over HTTPS)", function () {
     let emu: Emulator;

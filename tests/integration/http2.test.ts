@@ -5,19 +5,10 @@
  */
 import * as assert from "assert";
 import { Emulator, EmulatorOptions } from "../../emulator";
-import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
 import { startConnectProxy } from "../support/connectProxy";
 import { emulatorEnv, setEnv, startTestEmulator } from "../support/testEnv";
-
-function inputs(spId: string, jobId: string, extra: Record<string, unknown> = {}): ProviderInputs {
-    const { inputs: checked, failures } = checkInputs({ servicePrincipalId: spId, jobId, ...extra });
-    assert.deepStrictEqual(failures, []);
-    return checked as unknown as ProviderInputs;
-}
-
-const config = (values: Record<string, string>) =>
-    ops.configure({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
+import { config, inputs } from "../support/operations";
 
 describe("HTTP/2 to Graph", function () {
     this.timeout(30_000);

@@ -9,16 +9,11 @@ import * as assert from "assert";
 import * as net from "net";
 import { Emulator } from "../../emulator";
 import { CredentialError, GraphRequestError, TransportError, TokenRejectedError } from "../../provider/errors";
-import { checkInputs, ProviderInputs } from "../../provider/inputs";
+import { checkInputs } from "../../provider/inputs";
 import { TOKEN_RETRY } from "../../provider/auth/credential";
 import * as ops from "../../provider/operations";
 import { attemptsSaid, checkFaultsUsed, emulatorEnv, receivedAttempts, setEnv, startTestEmulator } from "../support/testEnv";
-
-function inputs(spId: string, jobId: string, extra: Record<string, unknown> = {}): ProviderInputs {
-    const { inputs: checked, failures } = checkInputs({ servicePrincipalId: spId, jobId, ...extra });
-    assert.deepStrictEqual(failures, []);
-    return checked as unknown as ProviderInputs;
-}
+import { config, inputs } from "../support/operations";
 
 /** Runs an operation; returns its error (or undefined) and the time it took, logged for the docs. */
 async function timed<T>(label: string, p: Promise<T>): Promise<{ error?: Error; value?: T; ms: number }> {
@@ -34,9 +29,6 @@ async function timed<T>(label: string, p: Promise<T>): Promise<{ error?: Error; 
         return { error: e as Error, ms };
     }
 }
-
-const config = (values: Record<string, string>) =>
-    ops.configure({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
 
 describe("the network as it really behaves (operations in process)", function () {
     this.timeout(30_000);

@@ -15,7 +15,7 @@ import {
     ServicePrincipalNotFoundError,
     ThrottledError,
 } from "../../provider/errors";
-import { checkInputs, ProviderInputs } from "../../provider/inputs";
+import { checkInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
 import {
     checkFaultsUsed,
@@ -27,6 +27,7 @@ import {
     withEnv,
 } from "../support/testEnv";
 import { setTimeout as sleep } from "timers/promises";
+import { config, failure, inputs } from "../support/operations";
 
 const CLEAR = {
     ARM_TENANT_ID: undefined,
@@ -36,24 +37,6 @@ const CLEAR = {
     AZURE_CLIENT_ID: undefined,
     AZURE_CLIENT_SECRET: undefined,
 };
-
-function inputs(spId: string, jobId: string, extra: Record<string, unknown> = {}): ProviderInputs {
-    const { inputs: checked, failures } = checkInputs({ servicePrincipalId: spId, jobId, ...extra });
-    assert.deepStrictEqual(failures, []);
-    return checked as unknown as ProviderInputs;
-}
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (e) {
-        return e as Error;
-    }
-    throw new Error("expected a failure");
-}
-
-const config = (values: Record<string, string>) =>
-    ops.configure({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
 
 describe("provider operations against the emulator", function () {
     this.timeout(60_000);

@@ -7,27 +7,9 @@ import * as assert from "assert";
 import { Emulator } from "../../emulator";
 import { OwnershipError } from "../../provider/errors";
 import { MAX_BODY_BYTES } from "../../provider/graph/transport";
-import { checkInputs, ProviderInputs } from "../../provider/inputs";
 import * as ops from "../../provider/operations";
 import { emulatorEnv, setEnv, startTestEmulator } from "../support/testEnv";
-
-function inputs(spId: string, jobId: string, extra: Record<string, unknown> = {}): ProviderInputs {
-    const { inputs: checked, failures } = checkInputs({ servicePrincipalId: spId, jobId, ...extra });
-    assert.deepStrictEqual(failures, []);
-    return checked as unknown as ProviderInputs;
-}
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (e) {
-        return e as Error;
-    }
-    throw new Error("expected a failure");
-}
-
-const config = (values: Record<string, string>) =>
-    ops.configure({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
+import { config, failure, inputs } from "../support/operations";
 
 describe("safety: provider operations against the emulator", function () {
     this.timeout(60_000);
