@@ -3,21 +3,12 @@
  * concludes from one reading (running? a newer run? did the action show?). Pure but for the one
  * stderr note of fields left out: no Graph calls, no clock.
  */
-import { readJobFields, reportRefused } from "../fields";
+import { JobFields, readJobFields, reportRefused } from "../fields";
 import type { LastRun } from "../inputs";
 
-/** The synchronization job as read from Graph (what the resource reports, and what safety decides on). */
-export interface JobView {
+/** The synchronization job as read from Graph (what the resource reports, and what safety decides on): its validated fields. */
+export interface JobView extends JobFields {
     id: string;
-    status?: string;
-    scheduleState?: string;
-    quarantineReason?: string;
-    /** status.lastExecution: the run in progress (no timeEnded) or the last one. */
-    lastRun?: LastRun;
-    troubleshootingUrl?: string;
-    templateId?: string;
-    /** QuarantineTooManyDeletesThreshold from the job's settings, when Graph gives it. */
-    deleteThreshold?: string;
 }
 
 /**

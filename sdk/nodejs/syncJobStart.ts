@@ -131,7 +131,7 @@ export class SyncJobStart extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly startCount: pulumi.Output<number>;
     /**
-     * `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+     * `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
      */
     declare public readonly startPolicy: pulumi.Output<string>;
     /**
@@ -302,7 +302,7 @@ export interface SyncJobStartArgs {
      */
     servicePrincipalId: pulumi.Input<string>;
     /**
-     * `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+     * `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
      */
     startPolicy?: pulumi.Input<string | undefined>;
     /**

@@ -58,7 +58,7 @@ type SyncJobStart struct {
 	ServicePrincipalId pulumi.StringOutput `pulumi:"servicePrincipalId"`
 	// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 	StartCount pulumi.IntOutput `pulumi:"startCount"`
-	// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+	// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
 	StartPolicy pulumi.StringOutput `pulumi:"startPolicy"`
 	// `startedAt`, `startCount`, `restartedAt`, `restartCount`: when and how often this resource started or restarted the job.
 	StartedAt pulumi.StringPtrOutput `pulumi:"startedAt"`
@@ -154,7 +154,7 @@ type syncJobStartArgs struct {
 	RestartTriggers interface{} `pulumi:"restartTriggers"`
 	// object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
 	ServicePrincipalId string `pulumi:"servicePrincipalId"`
-	// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+	// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
 	StartPolicy *string `pulumi:"startPolicy"`
 	// the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
 	TimeoutSeconds *float64 `pulumi:"timeoutSeconds"`
@@ -194,7 +194,7 @@ type SyncJobStartArgs struct {
 	RestartTriggers pulumi.Input
 	// object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
 	ServicePrincipalId pulumi.StringInput
-	// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+	// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
 	StartPolicy pulumi.StringPtrInput
 	// the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
 	TimeoutSeconds pulumi.Float64PtrInput
@@ -348,7 +348,7 @@ func (o SyncJobStartOutput) StartCount() pulumi.IntOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.IntOutput { return v.StartCount }).(pulumi.IntOutput)
 }
 
-// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+// `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
 func (o SyncJobStartOutput) StartPolicy() pulumi.StringOutput {
 	return o.ApplyT(func(v *SyncJobStart) pulumi.StringOutput { return v.StartPolicy }).(pulumi.StringOutput)
 }

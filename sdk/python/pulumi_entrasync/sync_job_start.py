@@ -54,7 +54,7 @@ class SyncJobStartArgs:
         :param pulumi.Input[_builtins.str] on_delete: what deleting the resource does to the job. Default: `"none"`.
         :param pulumi.Input[_builtins.str] restart_scope: the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
         :param Any restart_triggers: a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
-        :param pulumi.Input[_builtins.str] start_policy: `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+        :param pulumi.Input[_builtins.str] start_policy: `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
         :param pulumi.Input[_builtins.float] timeout_seconds: the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
         :param Any triggers: a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
         :param pulumi.Input[_builtins.str] wait_for: after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
@@ -255,7 +255,7 @@ class SyncJobStartArgs:
     @pulumi.getter(name="startPolicy")
     def start_policy(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+        `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
         """
         return pulumi.get(self, "start_policy")
 
@@ -355,7 +355,7 @@ class SyncJobStart(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] restart_scope: the restart's `resetScope`: any of `Watermark`, `Escrows`, `QuarantineState`, `ForceDeletes`, `Full`. Default: `"Watermark, Escrows, QuarantineState"`.
         :param Any restart_triggers: a change of a value already in state **restarts** the job (`POST restart`: every object evaluated again); setting it where absent only records it.
         :param pulumi.Input[_builtins.str] service_principal_id: object id (GUID) of the service principal owning the job, or azuread 6's `/servicePrincipals/{guid}`; a change replaces.
-        :param pulumi.Input[_builtins.str] start_policy: `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+        :param pulumi.Input[_builtins.str] start_policy: `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
         :param pulumi.Input[_builtins.float] timeout_seconds: the most one operation spends on Graph and Entra before its wait: token, queueing, attempts, retries. Default: `120` (`ENTRA_SYNC_TIMEOUT_SECONDS`).
         :param Any triggers: a change starts the job again (an update); compared canonically (key order never matters); at most 64 KiB.
         :param pulumi.Input[_builtins.str] wait_for: after the action, poll until the job is `Active`, or until a provisioning run that began after it has ended (`lastRun`). Default: `"none"`.
@@ -676,7 +676,7 @@ class SyncJobStart(pulumi.CustomResource):
     @pulumi.getter(name="startPolicy")
     def start_policy(self) -> pulumi.Output[_builtins.str]:
         """
-        `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time. Default: `"ifNotActive"`.
+        `ifNotActive`: start only if status and schedule are not both `Active`; `always`: start every time (the job is still read first: [Safety](#safety)). Default: `"ifNotActive"`.
         """
         return pulumi.get(self, "start_policy")
 
